@@ -1,0 +1,52 @@
+"""Replace a file atomically: temp file in the same directory, fsync, rename, mode kept."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+TEMP_MARK = ".uv-shim-tmp."
+
+
+def replace_file(path: Path, data: bytes, mode=None) -> None:
+    """Write `data` to `path` so that readers see the old or the new content, never a mix.
+
+    The mode of the existing file is kept (or `mode` for a new file).
+    """
+    path = Path(path)
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except FileNotFoundError:
+            mode = 0o644
+    tmp = path.with_name(f"{path.name}{TEMP_MARK}{os.getpid()}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(tmp, flags, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            if hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), mode)
+            os.fsync(handle.fileno())
+        if not hasattr(os, "fchmod"):  # pragma: no cover - Windows
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    if os.name == "nt":  # pragma: no cover - directories cannot be opened there
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,190 @@
+"""`uv-shim`: the management command (doctor, receipts, which, setup)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from . import __version__, paths, real_uv, receipts
+from .errors import ConfigError, ShimError, report
+
+
+def _shim_dirs(home: Path) -> list:
+    return [str(home / "bin")]
+
+
+def cmd_which(args) -> int:
+    print(real_uv.find(paths.shim_home(), _shim_dirs(paths.shim_home())))
+    return 0
+
+
+def cmd_setup(args) -> int:
+    home = Path(args.prefix) if args.prefix else paths.shim_home()
+    real = args.real_uv or real_uv.search_path(_shim_dirs(home))
+    if not real:
+        raise ShimError("no real uv found on PATH", fix="pass --real-uv /path/to/uv")
+    real = os.path.abspath(real)
+    from . import launcher_script
+
+    for path in launcher_script.write(home, real):
+        print(f"wrote {path}")
+    print(f"real uv: {real}")
+    return 0
+
+
+def _coverage(url: str, name, config, context) -> str:
+    from .providers import DISCOVERY
+
+    rule = config.rule_for(url) if config else None
+    if rule:
+        return f"{rule.provider} ({rule.source})"
+    for module in DISCOVERY:
+        settings = module.discover(url, context)
+        if settings:
+            return module.describe(settings)
+    return "none"
+
+
+def _receipt_rows(fix: bool, config, context) -> list:
+    from .redact import redact_url
+
+    tool_dir = paths.tool_dir()
+    found = receipts.repair(tool_dir, None, dedupe=True) if fix else [
+        receipts.inspect(p) for p in receipts.tool_receipts(tool_dir)
+    ]
+    rows = []
+    for receipt in found:
+        rows.append({
+            "tool": receipt.name,
+            "path": str(receipt.path),
+            "error": receipt.error,
+            "findings": receipt.findings,
+            "fixed": receipt.changed,
+            "indexes": [
+                {"url": redact_url(ref.url), "name": ref.name, "place": ref.place,
+                 "provider": _coverage(ref.url, ref.name, config, context)}
+                for ref in receipt.indexes
+            ],
+        })
+    return rows
+
+
+def _context():
+    from .argv import parse
+    from .providers.base import Context
+    from .uv_settings import user_indexes
+
+    return Context(environ=dict(os.environ), uv_indexes=user_indexes(parse([]), os.environ))
+
+
+def cmd_receipts(args) -> int:
+    from . import config as config_mod
+
+    try:
+        config = config_mod.load()
+    except ConfigError:
+        config = None
+    rows = _receipt_rows(args.fix, config, _context())
+    problems = sum(1 for row in rows if row["error"] or (row["findings"] and not row["fixed"]))
+    if args.json:
+        print(json.dumps({"tool_dir": str(paths.tool_dir()), "receipts": rows}, indent=2))
+        return 1 if problems else 0
+    if not rows:
+        print(f"no receipts in {paths.tool_dir()}")
+    for row in rows:
+        state = "error" if row["error"] else ("fixed" if row["fixed"] else ("needs --fix" if row["findings"] else "ok"))
+        print(f"{row['tool']}: {state}")
+        if row["error"]:
+            print(f"  {row['path']} {row['error']}")
+        for finding in row["findings"]:
+            print(f"  {'removed ' if row['fixed'] else ''}{finding}")
+        for index in row["indexes"]:
+            print(f"  index {index['url']} -> provider: {index['provider']}")
+    return 1 if problems else 0
+
+
+def _first_uv_on_path():
+    for entry in os.environ.get("PATH", "").split(os.pathsep):
+        candidate = os.path.join(entry or ".", real_uv.EXE)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def cmd_doctor(args) -> int:
+    from . import config as config_mod
+    from . import launcher_script
+
+    home = paths.shim_home()
+    bad = 0
+
+    def line(ok, text):
+        nonlocal bad
+        bad += 0 if ok else 1
+        print(f"{'ok  ' if ok else 'FAIL'} {text}")
+
+    first = _first_uv_on_path()
+    line(bool(first) and real_uv.is_shim(first),
+         f"first uv on PATH: {first or 'none'}" + ("" if first and real_uv.is_shim(first) else
+                                                    f" (expected the shim, {home / 'bin' / 'uv'}: put {home / 'bin'} first on PATH)"))
+    try:
+        real = real_uv.find(home, _shim_dirs(home))
+        version = subprocess.run([real, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+        line(True, f"real uv: {real} ({version})")
+        launcher = home / "bin" / "uv"
+        if launcher.exists():
+            stale = launcher_script.is_stale(launcher, real)
+            line(not stale, f"launcher {launcher}" + (" is stale: run `uv-shim setup`" if stale else " is current"))
+    except ShimError as exc:
+        line(False, f"real uv: {exc.message}")
+    config = None
+    try:
+        config = config_mod.load()
+        files = ", ".join(str(p) for p in config.files) or "none (uv.toml credentials and env are still used)"
+        line(True, f"config: {files}; {len(config.rules)} [[credential]] entries")
+    except ConfigError as exc:
+        line(False, f"config: {exc.message}")
+    print(f"     tool dir: {paths.tool_dir()}")
+    for row in _receipt_rows(False, config, _context()):
+        if row["error"]:
+            line(False, f"receipt {row['path']} {row['error']}")
+            continue
+        line(not row["findings"], f"tool {row['tool']}" + (
+            f": {len(row['findings'])} problems, run `uv-shim receipts --fix`" if row["findings"] else ""))
+        for index in row["indexes"]:
+            print(f"       index {index['url']} -> provider: {index['provider']}")
+    return 1 if bad else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="uv-shim", description="Keep uv tools from private indexes upgradable.")
+    parser.add_argument("--version", action="version", version=f"uv-shim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("doctor", help="check the installation, config and receipts").set_defaults(func=cmd_doctor)
+    receipts_parser = sub.add_parser("receipts", help="list receipt problems (stored credentials, masks, duplicates)")
+    receipts_parser.add_argument("--fix", action="store_true", help="repair them in place")
+    receipts_parser.add_argument("--json", action="store_true", help="machine-readable output")
+    receipts_parser.set_defaults(func=cmd_receipts)
+    sub.add_parser("which", help="print the real uv the shim runs").set_defaults(func=cmd_which)
+    setup = sub.add_parser("setup", help="(re)write the launchers in $UV_SHIM_HOME/bin")
+    setup.add_argument("--real-uv", help="path of the real uv")
+    setup.add_argument("--prefix", help="shim home (default $UV_SHIM_HOME or ~/.local/share/uv-shim)")
+    setup.set_defaults(func=cmd_setup)
+    return parser
+
+
+def run(argv) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        sys.exit(2)
+    sys.exit(args.func(args))
+
+
+def main() -> None:
+    report(run, sys.argv[1:])

@@ -1,0 +1,150 @@
+"""uv-shim's own configuration: `[[credential]]` entries mapping index URL prefixes to providers.
+
+Read from UV_SHIM_CONFIG, else $XDG_CONFIG_HOME/uv-shim/config.toml, merged over the
+team file /etc/uv-shim/config.toml (the user's entries win on an equal prefix).
+A bad file is one ConfigError naming the file, line and key (exit 2).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import paths, toml_text
+from .errors import ConfigError
+from .providers import PROVIDERS
+from .redact import redact_url
+
+TOP_LEVEL_KEYS = {"credential"}
+COMMON_KEYS = {"url", "provider"}
+
+
+@dataclass
+class CredentialRule:
+    url: str  # prefix, normalized to end with "/"
+    provider: str
+    settings: dict = field(default_factory=dict)
+    source: str = ""
+
+    def matches(self, url: str) -> bool:
+        return _prefix_form(url).startswith(self.url)
+
+
+@dataclass
+class Config:
+    rules: list = field(default_factory=list)
+    files: list = field(default_factory=list)
+
+    def rule_for(self, url: str):
+        """The rule with the longest matching prefix (first listed wins a tie)."""
+        best = None
+        for rule in self.rules:
+            if rule.matches(url) and (best is None or len(rule.url) > len(best.url)):
+                best = rule
+        return best
+
+
+def _prefix_form(url: str) -> str:
+    parts = urlsplit(url)
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}"
+
+
+def _line_of(text: str, entry_index: int, key: str = None) -> int:
+    """Line (1-based) of the entry_index-th [[credential]] header, or of `key` inside it."""
+    lines = text.splitlines()
+    headers = [i for i, line in enumerate(lines) if re.match(r"\s*\[\[\s*credential\s*\]\]", line)]
+    if entry_index >= len(headers):
+        return 1
+    start = headers[entry_index]
+    if key is None:
+        return start + 1
+    end = headers[entry_index + 1] if entry_index + 1 < len(headers) else len(lines)
+    pattern = re.compile(r'\s*"?' + re.escape(key) + r'"?\s*=')
+    for i in range(start, end):
+        if pattern.match(lines[i]):
+            return i + 1
+    return start + 1
+
+
+_TYPE_NAMES = {str: "a string", list: "a list of strings", int: "an integer", bool: "true or false"}
+
+
+def _check_entry(entry, index: int, text: str, source: str) -> CredentialRule:
+    def fail(message, key=None):
+        raise ConfigError(f"{source}:{_line_of(text, index, key)}: {message}",
+                          fix="see the Configuration section of the uv-shim README")
+
+    if not isinstance(entry, dict):
+        fail("each [[credential]] must be a table")
+    for key in ("url", "provider"):
+        if not isinstance(entry.get(key), str) or not entry.get(key):
+            fail(f"[[credential]] needs `{key}` (a string)", key if key in entry else None)
+    url = entry["url"]
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        fail(f"url {redact_url(url)!r} must start with http:// or https:// and name a host", "url")
+    if "@" in parts.netloc:
+        fail("url must not contain credentials: the provider supplies them", "url")
+    module = PROVIDERS.get(entry["provider"])
+    if module is None or not getattr(module, "EXPLICIT", True):
+        known = ", ".join(sorted(n for n, m in PROVIDERS.items() if getattr(m, "EXPLICIT", True)))
+        fail(f"unknown provider {entry['provider']!r} (known: {known})", "provider")
+    settings = {}
+    for key, value in entry.items():
+        if key in COMMON_KEYS:
+            continue
+        if key not in module.KEYS:
+            fail(f"unknown key `{key}` for provider {module.NAME} (known: {', '.join(module.KEYS)})", key)
+        expected = module.KEYS[key][0]
+        ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+        if ok and expected is list:
+            ok = bool(value) and all(isinstance(v, str) and v for v in value)
+        if ok and expected is str:
+            ok = bool(value)
+        if not ok:
+            empty = " and not empty" if expected in (list, str) else ""
+            fail(f"`{key}` must be {_TYPE_NAMES[expected]}{empty}", key)
+        settings[key] = value
+    for key in module.REQUIRED:
+        if key not in settings:
+            fail(f"provider {module.NAME} needs `{key}`")
+    validate = getattr(module, "validate", None)
+    if validate:
+        problem = validate(settings)
+        if problem:
+            fail(problem[1], problem[0])
+    return CredentialRule(_prefix_form(url), module.NAME, settings, f"{source}:{_line_of(text, index)}")
+
+
+def load_file(path: Path) -> list:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.__class__.__name__})") from None
+    try:
+        data = toml_text.parse(text)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}",
+                          fix="fix the syntax (see the Configuration section of the README)") from None
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            raise ConfigError(f"{path}: unknown top-level key `{key}` (expected [[credential]] tables)")
+    entries = data.get("credential", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: `credential` must be an array of tables: write [[credential]]")
+    return [_check_entry(entry, i, text, str(path)) for i, entry in enumerate(entries)]
+
+
+def load() -> Config:
+    config = Config()
+    for path in (paths.user_shim_config(), paths.team_shim_config()):
+        rules = load_file(path)
+        if path.exists():
+            config.files.append(path)
+        config.rules.extend(rules)
+    return config

@@ -1,0 +1,134 @@
+"""Decide which provider serves each index, obtain the credentials, and hand them to uv.
+
+Credentials reach uv only through the environment of the exec'd process:
+`UV_INDEX_<NAME>_USERNAME/PASSWORD` for named indexes, the merged netrc for the rest.
+Index URLs themselves are never injected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from . import netrc
+from .errors import ShimError, debug, warn
+from .providers import DISCOVERY, PROVIDERS
+from .providers.base import Context
+from .providers.uv_config import index_env_prefix
+from .redact import redact_url, split_userinfo
+
+
+@dataclass
+class Need:
+    """One index a command will use, and the packages it may be asked for."""
+
+    url: str  # without credentials
+    name: str = None
+    packages: list = field(default_factory=list)
+    place: str = "index-url"
+    had_credentials: bool = False  # a receipt stored a credential for it
+
+
+@dataclass
+class Supply:
+    need: Need
+    provider: object  # provider module
+    settings: dict
+    credential: object = None
+
+    def describe(self) -> str:
+        return self.provider.describe(self.settings)
+
+
+def merge_needs(needs: list) -> list:
+    merged = {}
+    for need in needs:
+        key = (need.url.rstrip("/"), need.name)
+        if key in merged:
+            known = merged[key]
+            known.packages += [p for p in need.packages if p not in known.packages]
+            known.had_credentials |= need.had_credentials
+        else:
+            merged[key] = need
+    return list(merged.values())
+
+
+def plan(needs: list, config, context: Context) -> list:
+    """One Supply per index some provider covers; uncovered indexes are left exactly as they are."""
+    supplies = []
+    for need in needs:
+        if split_userinfo(need.url)[1] is not None or split_userinfo(need.url)[2] is not None:
+            debug(f"{redact_url(need.url)} carries its own credential; left to uv")
+            continue
+        if need.name and context.environ.get(index_env_prefix(need.name) + "_PASSWORD"):
+            debug(f"{index_env_prefix(need.name)}_PASSWORD is already set; left to uv")
+            continue
+        rule = config.rule_for(need.url)
+        if rule:
+            supplies.append(Supply(need, PROVIDERS[rule.provider], rule.settings))
+            continue
+        for module in DISCOVERY:
+            settings = module.discover(need.url, context)
+            if settings:
+                supplies.append(Supply(need, module, settings))
+                break
+        else:
+            if need.had_credentials:
+                warn(f"the credential stored for {redact_url(need.url)} was removed and no provider covers it; "
+                     "uv will reach it with whatever netrc or keyring gives.\n"
+                     "  fix: add a [[credential]] for it to ~/.config/uv-shim/config.toml, "
+                     "or put a fresh credential in ~/.config/uv/uv.toml")
+    return supplies
+
+
+def _key(supply: Supply):
+    return supply.provider.NAME, repr(sorted((k, repr(v)) for k, v in supply.settings.items()))
+
+
+def obtain(supplies: list) -> None:
+    """Fill each supply's credential: one provider call per distinct configuration, in parallel."""
+    distinct = {}
+    for supply in supplies:
+        distinct.setdefault(_key(supply), supply)
+    results = {}
+
+    def run(item):
+        key, supply = item
+        try:
+            results[key] = supply.provider.fetch(supply.need.url, supply.settings)
+        except ShimError as exc:
+            results[key] = exc
+
+    items = list(distinct.items())
+    if len(items) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(8, len(items))) as pool:
+            list(pool.map(run, items))
+    else:
+        for item in items:
+            run(item)
+    for key, supply in distinct.items():
+        result = results[key]
+        if isinstance(result, ShimError):
+            result.message = f"no credential for {redact_url(supply.need.url)}: {result.message}"
+            raise result
+    for supply in supplies:
+        supply.credential = results[_key(supply)]
+
+
+def inject(supplies: list, env: dict) -> None:
+    """Put every credential into `env`: named indexes by name, the others into the netrc."""
+    fresh = {}
+    for supply in supplies:
+        credential = supply.credential
+        if supply.need.name:
+            prefix = index_env_prefix(supply.need.name)
+            env[f"{prefix}_USERNAME"] = credential.username
+            env[f"{prefix}_PASSWORD"] = credential.password
+            continue
+        host = (urlsplit(supply.need.url).hostname or "").lower()
+        if host in fresh and fresh[host] != (credential.username, credential.password):
+            warn(f"two different credentials for host {host}; netrc can hold one per host, the last is used")
+        fresh[host] = (credential.username, credential.password)
+    netrc.hand_to_uv(fresh, env)

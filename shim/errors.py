@@ -1,0 +1,71 @@
+"""The one error type meant for people, and how it reaches them."""
+
+from __future__ import annotations
+
+import sys
+
+
+class ShimError(Exception):
+    """An expected failure: a sentence a person can act on, and an exit code.
+
+    Messages must already be redacted; `fix` is the command or step that helps.
+    """
+
+    def __init__(self, message: str, fix: str = "", exit_code: int = 1):
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+        self.exit_code = exit_code
+
+    def render(self) -> str:
+        text = f"uv-shim: error: {self.message}"
+        if self.fix:
+            text += f"\n  fix: {self.fix}"
+        return text
+
+
+class ConfigError(ShimError):
+    def __init__(self, message: str, fix: str = ""):
+        super().__init__(message, fix, exit_code=2)
+
+
+def warn(message: str) -> None:
+    print(f"uv-shim: warning: {message}", file=sys.stderr)
+
+
+def info(message: str) -> None:
+    print(f"uv-shim: {message}", file=sys.stderr)
+
+
+def report(func, *args) -> None:
+    """Run `func`; turn ShimError into its message and exit code, and any other
+    exception into one redacted line (the traceback only with UV_SHIM_LOG=debug)."""
+    import os
+
+    try:
+        func(*args)
+    except ShimError as exc:
+        print(exc.render(), file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # a bug: say so without leaking anything
+        from .redact import redact_text
+
+        if os.environ.get("UV_SHIM_LOG") == "debug":
+            import traceback
+
+            print(redact_text(traceback.format_exc()), file=sys.stderr, end="")
+        print(
+            f"uv-shim: internal error: {type(exc).__name__}: {redact_text(str(exc))}\n"
+            "  fix: run with UV_SHIM_LOG=debug for details, or UV_SHIM_DISABLE=1 to bypass the shim",
+            file=sys.stderr,
+        )
+        sys.exit(70)
+
+
+def debug(message: str) -> None:
+    import os
+
+    if os.environ.get("UV_SHIM_LOG") == "debug":
+        print(f"uv-shim: debug: {message}", file=sys.stderr)

@@ -1,0 +1,57 @@
+"""The Python side of `uv`: decide whether a command needs the shim, then exec the real uv.
+
+Started by the sh launcher only when argv mentions `tool` (or when the launcher
+cannot exec the real uv itself). Imports nothing heavy until it knows the command
+is one the shim must prepare.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from . import argv as argv_mod
+from . import real_uv
+from .errors import ShimError
+from .paths import shim_home
+
+PID_GUARD = "UV_SHIM_PID"
+
+
+def exec_uv(real: str, args: list, env: dict):
+    """Replace this process by the real uv (spawn and wait on Windows, where exec does not replace)."""
+    env = dict(env)
+    env[PID_GUARD] = str(os.getpid())
+    if os.name == "nt":  # pragma: no cover - Windows is kept possible, not shipped
+        import subprocess
+
+        sys.exit(subprocess.call([real, *args], env=env))
+    os.execve(real, [real, *args], env)
+
+
+def _locate():
+    launcher = os.environ.pop("UV_SHIM_LAUNCHER", None)
+    if launcher:
+        bin_dir = Path(launcher).resolve().parent
+        return bin_dir.parent, [str(bin_dir), os.path.dirname(os.path.abspath(launcher))]
+    return shim_home(), [str(shim_home() / "bin")]
+
+
+def run(args: list) -> None:
+    home, shim_dirs = _locate()
+    real = real_uv.find(home, shim_dirs)
+    env = os.environ
+    if env.get("UV_SHIM_DISABLE") != "1":
+        parsed = argv_mod.parse(args)
+        if parsed.intercepted:
+            from .tool_commands import prepare
+
+            env = prepare(parsed)
+    exec_uv(real, args, env)
+
+
+def main() -> None:
+    from .errors import report
+
+    report(run, sys.argv[1:])

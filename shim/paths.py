@@ -1,0 +1,74 @@
+"""Where things live: uv's tool dir and config files, the shim's home, config and runtime dir."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def home() -> Path:
+    return Path(os.path.expanduser("~"))
+
+
+def _xdg(var: str, default: str) -> Path:
+    value = os.environ.get(var, "")
+    # The XDG spec says relative paths are invalid and must be ignored; uv does so too.
+    return Path(value) if value and os.path.isabs(value) else home() / default
+
+
+def tool_dir() -> Path:
+    """uv's tool directory, as `uv tool dir` prints it."""
+    explicit = os.environ.get("UV_TOOL_DIR")
+    if explicit:
+        return Path(explicit)
+    if sys.platform == "darwin" and not os.environ.get("XDG_DATA_HOME"):
+        legacy = home() / "Library" / "Application Support" / "uv" / "tools"
+        if legacy.is_dir():
+            return legacy
+    return _xdg("XDG_DATA_HOME", ".local/share") / "uv" / "tools"
+
+
+def user_uv_config() -> Path:
+    return _xdg("XDG_CONFIG_HOME", ".config") / "uv" / "uv.toml"
+
+
+def system_uv_config():
+    """The first `uv/uv.toml` in XDG_CONFIG_DIRS (default /etc/xdg), then /etc/uv/uv.toml."""
+    dirs = os.environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
+    for directory in dirs.split(":"):
+        if not directory:
+            break
+        candidate = Path(directory) / "uv" / "uv.toml"
+        if candidate.is_file():
+            return candidate
+    fallback = Path("/etc/uv/uv.toml")
+    return fallback if fallback.is_file() else None
+
+
+def shim_home() -> Path:
+    explicit = os.environ.get("UV_SHIM_HOME")
+    if explicit:
+        return Path(explicit)
+    return _xdg("XDG_DATA_HOME", ".local/share") / "uv-shim"
+
+
+def user_shim_config() -> Path:
+    explicit = os.environ.get("UV_SHIM_CONFIG")
+    if explicit:
+        return Path(explicit)
+    return _xdg("XDG_CONFIG_HOME", ".config") / "uv-shim" / "config.toml"
+
+
+def team_shim_config() -> Path:
+    return Path(os.environ.get("UV_SHIM_TEAM_CONFIG", "/etc/uv-shim/config.toml"))
+
+
+def runtime_dir() -> Path:
+    """A per-user directory for short-lived files (the netrc handed to uv off Linux)."""
+    base = os.environ.get("XDG_RUNTIME_DIR")
+    if base and os.path.isdir(base):
+        return Path(base) / "uv-shim"
+    uid = os.getuid() if hasattr(os, "getuid") else os.getpid()
+    tmp = os.environ.get("TMPDIR") or "/tmp"
+    return Path(tmp) / f"uv-shim-{uid}"

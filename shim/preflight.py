@@ -1,0 +1,92 @@
+"""One authenticated request per index before uv runs, so a refused credential is an error.
+
+uv 0.8.3+ answers a refused credential with "Nothing to upgrade" and exit 0; this
+turns that into a message naming the index and provider, and exit 1.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import urllib.error
+import urllib.request
+
+from .errors import ShimError, debug, warn
+from .redact import redact_url
+
+TIMEOUT = 10.0
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # Following a redirect could send the Authorization header to another host.
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = None
+
+
+def _opener():
+    global _OPENER
+    if _OPENER is None:
+        _OPENER = urllib.request.build_opener(_NoRedirect())  # proxies from the environment
+    return _OPENER
+
+
+def probe_url(supply) -> str:
+    url = supply.need.url
+    if supply.need.place == "find-links" or not supply.need.packages:
+        return url
+    package = re.sub(r"[-_.]+", "-", supply.need.packages[0]).lower()
+    return url.rstrip("/") + f"/{package}/"
+
+
+def status_of(supply) -> int:
+    """HTTP status for the probe; 0 when the index could not be reached."""
+    credential = supply.credential
+    token = base64.b64encode(f"{credential.username}:{credential.password}".encode()).decode()
+    request = urllib.request.Request(
+        probe_url(supply),
+        headers={
+            "Authorization": f"Basic {token}",
+            "Accept": "application/vnd.pypi.simple.v1+json, text/html;q=0.5",
+            "User-Agent": "uv-shim preflight",
+        },
+    )
+    try:
+        with _opener().open(request, timeout=TIMEOUT) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except (urllib.error.URLError, OSError) as exc:
+        debug(f"preflight {redact_url(supply.need.url)}: {type(exc).__name__}")
+        return 0
+
+
+def check(supplies: list) -> None:
+    """Raise ShimError when an index refuses the credential it was given."""
+    by_url = {}
+    for supply in supplies:
+        by_url.setdefault(supply.need.url, supply)
+    items = list(by_url.values())
+    if len(items) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(8, len(items))) as pool:
+            statuses = list(pool.map(status_of, items))
+    else:
+        statuses = [status_of(s) for s in items]
+    refused = []
+    for supply, status in zip(items, statuses):
+        debug(f"preflight {redact_url(supply.need.url)}: HTTP {status}")
+        if status == 0:
+            warn(f"could not reach {redact_url(supply.need.url)} to check its credential; uv will try")
+        elif status in (401, 403):
+            refused.append((supply, status))
+    if refused:
+        lines = [
+            f"{redact_url(s.need.url)} refused the credential from {s.describe()} (HTTP {status})"
+            for s, status in refused
+        ]
+        fixes = sorted({s.provider.rejected_fix(s.settings) for s, _ in refused})
+        raise ShimError("\n  ".join(lines) + "\n  uv was not run.", fix="; ".join(fixes))

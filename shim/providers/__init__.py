@@ -1,0 +1,8 @@
+"""The registry of credential providers: one module each, listed once here."""
+
+from . import command, env, uv_config
+
+PROVIDERS = {module.NAME: module for module in (command, env, uv_config)}
+
+# Tried in this order for an index no `[[credential]]` entry covers.
+DISCOVERY = [uv_config]

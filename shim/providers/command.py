@@ -1,0 +1,99 @@
+"""`command`: run a configured argv (no shell) that prints a token or a JSON credential."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import datetime
+
+from .base import Credential, ProviderError
+
+NAME = "command"
+KEYS = {
+    "command": (list, "argv to run, e.g. [\"vault\", \"read\", \"-field=token\", \"secret/pypi\"]"),
+    "username": (str, "user name when the command prints only the token (default __token__)"),
+    "timeout": (int, "seconds before the command is stopped (default 30)"),
+}
+REQUIRED = ("command",)
+MAX_OUTPUT = 1 << 20
+
+
+def describe(settings) -> str:
+    return f"command `{settings['command'][0]}`"
+
+
+def _expiry(value):
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            pass
+    raise ValueError("expires_at must be ISO-8601 or epoch seconds")
+
+
+def parse_output(stdout: bytes, default_username: str) -> Credential:
+    """One line (the token) or JSON {"username", "password", "expires_at"}."""
+    try:
+        text = stdout.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ValueError("its output is not UTF-8") from None
+    if not text:
+        raise ValueError("it printed nothing")
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"its JSON output is invalid (line {exc.lineno}, column {exc.colno})") from None
+        password = data.get("password")
+        if not isinstance(password, str) or not password:
+            raise ValueError('its JSON output has no "password" string')
+        username = data.get("username") or default_username
+        if not isinstance(username, str):
+            raise ValueError('"username" in its JSON output is not a string')
+        return Credential(username, password, _expiry(data.get("expires_at")))
+    lines = text.splitlines()
+    if len(lines) != 1:
+        raise ValueError(f"it printed {len(lines)} lines; expected one line (the token) or JSON")
+    return Credential(default_username, lines[0].strip())
+
+
+def fetch(url, settings) -> Credential:
+    argv = settings["command"]
+    timeout = settings.get("timeout", 30)
+    name = describe(settings)
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+    except OSError as exc:
+        raise ProviderError(
+            f"{name} could not be started: {exc.strerror}",
+            fix=f"install {argv[0]} or fix `command` in your uv-shim config",
+        ) from None
+    try:
+        stdout, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise ProviderError(
+            f"{name} did not finish within {timeout}s",
+            fix="run it by hand to see what it waits for (a login prompt?)",
+        ) from None
+    if proc.returncode != 0:
+        raise ProviderError(
+            f"{name} exited with status {proc.returncode}",
+            fix=f"run `{' '.join(argv)}` by hand to see why (expired login?)",
+        )
+    if len(stdout) > MAX_OUTPUT:
+        raise ProviderError(f"{name} printed {len(stdout)} bytes; a credential is one line or small JSON")
+    try:
+        return parse_output(stdout, settings.get("username", "__token__"))
+    except ValueError as exc:
+        raise ProviderError(f"{name} gave no usable credential: {exc}",
+                            fix="make it print the token alone on one line, or JSON with \"password\"") from None
+
+
+def rejected_fix(settings) -> str:
+    return f"check what `{' '.join(settings['command'])}` prints: the index refused it"

@@ -1,0 +1,79 @@
+"""Find the real uv: UV_SHIM_REAL_UV, then the path recorded at install, then PATH.
+
+Never the shim itself: a PATH entry holding the shim's own directory is skipped, and
+any candidate that is a shim launcher (by real path or by its marker line) too.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .errors import ShimError
+
+MARKER = b"uv-shim launcher"
+RECORD_NAME = "real-uv"
+EXE = "uv.exe" if os.name == "nt" else "uv"
+
+
+def is_shim(path) -> bool:
+    """True when `path` is a uv-shim launcher (checked by its marker, so copies count too)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(512)
+    except OSError:
+        return False
+    return MARKER in head
+
+
+def _usable(path) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK) and not is_shim(path)
+
+
+def recorded_path(shim_home: Path):
+    try:
+        text = (shim_home / RECORD_NAME).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return text or None
+
+
+def search_path(shim_dirs=(), path_var=None):
+    """First executable uv on PATH outside `shim_dirs` that is not a shim."""
+    skip = {os.path.realpath(d) for d in shim_dirs}
+    for entry in (path_var if path_var is not None else os.environ.get("PATH", "")).split(os.pathsep):
+        if not entry or os.path.realpath(entry) in skip:
+            continue
+        candidate = os.path.join(entry, EXE)
+        if _usable(candidate):
+            return candidate
+    return None
+
+
+def find(shim_home: Path, shim_dirs=()) -> str:
+    """Return the real uv's path or raise ShimError saying what to do."""
+    explicit = os.environ.get("UV_SHIM_REAL_UV")
+    if explicit:
+        if is_shim(explicit):
+            raise ShimError(
+                f"UV_SHIM_REAL_UV={explicit} is the shim itself, not the real uv",
+                fix="point UV_SHIM_REAL_UV at the real uv binary (see `uv-shim which`), or unset it",
+            )
+        if not _usable(explicit):
+            raise ShimError(
+                f"UV_SHIM_REAL_UV={explicit} is not an executable file",
+                fix="point UV_SHIM_REAL_UV at the real uv binary, or unset it",
+            )
+        return explicit
+    recorded = recorded_path(shim_home)
+    if recorded and _usable(recorded):
+        return recorded
+    found = search_path(shim_dirs)
+    if found:
+        return found
+    hint = f" (the recorded {recorded} is gone)" if recorded else ""
+    raise ShimError(
+        f"cannot find the real uv on PATH{hint}; the only uv found is the shim",
+        fix="install uv (https://docs.astral.sh/uv/) or run `./install.sh --real-uv /path/to/uv`",
+        exit_code=127,
+    )

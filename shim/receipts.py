@@ -1,0 +1,196 @@
+"""The only code that reads or writes uv's `uv-receipt.toml`.
+
+Repair drops credentials (and uv's `****` masks) from http(s) URLs anywhere in the
+receipt's `[tool]` table, changes no other byte (tomlkit keeps the rest as it was),
+never adds a key, and replaces the file atomically under uv's own tools lock.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import toml_text
+from .atomic import replace_file
+from .errors import warn
+from .locking import file_lock
+from .redact import redact_url, split_userinfo
+
+RECEIPT = "uv-receipt.toml"
+# userinfo in an http(s) URL (also git+https); ssh's `git@host` is a user name, not a secret.
+_HTTP_USERINFO = re.compile(r"^(?:[a-z0-9.+-]*\+)?https?://[^/?#]*@", re.IGNORECASE)
+_HTTP_USERINFO_BYTES = re.compile(rb"(?:[a-z0-9.+-]*\+)?https?://[^/?#\"'\s]*@", re.IGNORECASE)
+MASK = "****"
+DEDUPED_LISTS = ("index", "extra-index-url", "find-links")
+
+
+@dataclass
+class IndexRef:
+    url: str  # without userinfo
+    name: str = None  # the index name for named `[[index]]` entries
+    place: str = "index-url"
+
+
+@dataclass
+class Receipt:
+    name: str
+    path: Path
+    packages: list = field(default_factory=list)
+    indexes: list = field(default_factory=list)
+    findings: list = field(default_factory=list)  # redacted, for people
+    stripped: list = field(default_factory=list)  # URLs (now clean) that held a credential
+    error: str = None  # why the receipt could not be read
+    changed: bool = False
+
+
+def normalize_name(name: str) -> str:
+    """PEP 503 normalization, which uv uses for tool directory names."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def tool_receipts(tool_dir: Path, names=None) -> list:
+    """Receipt paths for `names` (normalized), or for every installed tool when None."""
+    if names is None:
+        try:
+            entries = sorted(p for p in tool_dir.iterdir() if not p.name.startswith("."))
+        except FileNotFoundError:
+            return []
+        return [p / RECEIPT for p in entries if (p / RECEIPT).is_file()]
+    paths = []
+    for name in names:
+        path = tool_dir / normalize_name(name) / RECEIPT
+        if path.is_file():
+            paths.append(path)
+    return paths
+
+
+def has_userinfo(url) -> bool:
+    return isinstance(url, str) and bool(_HTTP_USERINFO.match(url))
+
+
+def _strip(url: str) -> str:
+    return split_userinfo(url)[0]
+
+
+def _describe(place: str, url: str) -> str:
+    _, user, password = split_userinfo(url)
+    what = "masked credential (****)" if password == MASK or user == MASK else "stored credential"
+    return f"{what} in {place}: {redact_url(url)}"
+
+
+def _walk_strings(node, place, visit):
+    """Call visit(container, key, value, place) for every string under node (tomlkit or dict)."""
+    if isinstance(node, dict):
+        for key in list(node.keys()):
+            value = node[key]
+            if isinstance(value, str):
+                visit(node, key, value, f"{place}.{key}")
+            else:
+                _walk_strings(value, f"{place}.{key}", visit)
+    elif isinstance(node, list):
+        for index in range(len(node)):
+            value = node[index]
+            if isinstance(value, str):
+                visit(node, index, value, f"{place}[{index}]")
+            else:
+                _walk_strings(value, f"{place}[{index}]", visit)
+
+
+def _describe_receipt(receipt: Receipt, data: dict) -> None:
+    tool = data.get("tool")
+    if not isinstance(tool, dict):
+        raise ValueError("no [tool] table")
+    for req in tool.get("requirements") or []:
+        if isinstance(req, dict) and isinstance(req.get("name"), str):
+            receipt.packages.append(req["name"])
+        if isinstance(req, dict) and isinstance(req.get("index"), str):
+            receipt.indexes.append(IndexRef(_strip(req["index"]), None, "requirements.index"))
+    options = tool.get("options") or {}
+    if not isinstance(options, dict):
+        raise ValueError("[tool.options] is not a table")
+    for entry in options.get("index") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("url"), str):
+            receipt.indexes.append(IndexRef(_strip(entry["url"]), entry.get("name"), "index"))
+    if isinstance(options.get("index-url"), str):
+        receipt.indexes.append(IndexRef(_strip(options["index-url"]), None, "index-url"))
+    for key in ("extra-index-url", "find-links"):
+        for url in options.get(key) or []:
+            if isinstance(url, str):
+                receipt.indexes.append(IndexRef(_strip(url), None, key))
+
+
+def _duplicates(options) -> list:
+    """(list key, index) of entries equal to an earlier entry of the same list."""
+    found = []
+    for key in DEDUPED_LISTS:
+        seen = []
+        for i, entry in enumerate(options.get(key) or []):
+            plain = entry.unwrap() if hasattr(entry, "unwrap") else entry
+            if plain in seen:
+                found.append((key, i))
+            else:
+                seen.append(plain)
+    return found
+
+
+def inspect(path: Path, fix: bool = False, dedupe: bool = False) -> Receipt:
+    """Read a receipt; with fix, also remove credentials (and duplicates with dedupe) in place."""
+    receipt = Receipt(name=path.parent.name, path=path)
+    if path.is_symlink():
+        receipt.error = "is a symlink; left alone"
+        return receipt
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+        data = toml_text.parse(text)
+        _describe_receipt(receipt, data)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        receipt.error = f"cannot be parsed ({type(exc).__name__}); left alone"
+        return receipt
+    # A fast look before paying for tomlkit: most receipts hold no credential.
+    credentials = bool(_HTTP_USERINFO_BYTES.search(raw))
+    duplicates = _duplicates(data["tool"].get("options") or {})
+    receipt.findings += [f"duplicated entry in tool.options.{key}[{i}]" for key, i in duplicates]
+    if not credentials and not duplicates:
+        return receipt
+    import tomlkit
+
+    doc = tomlkit.parse(text)
+    edits = []
+
+    def visit(container, key, value, place):
+        if has_userinfo(value):
+            receipt.findings.append(_describe(place, value))
+            receipt.stripped.append(_strip(value))
+            edits.append((container, key, _strip(value)))
+
+    _walk_strings(doc["tool"], "tool", visit)
+    if not fix or not (edits or (dedupe and duplicates)):
+        return receipt
+    for container, key, clean in edits:
+        container[key] = clean
+    if dedupe:
+        options = doc["tool"]["options"]
+        for key, i in reversed(duplicates):
+            del options[key][i]
+    new = tomlkit.dumps(doc).encode("utf-8")
+    if new != raw:
+        replace_file(path, new)
+        receipt.changed = True
+    return receipt
+
+
+def repair(tool_dir: Path, names=None, dedupe: bool = False) -> list:
+    """Repair the receipts of `names` (every tool when None) under uv's tools lock."""
+    paths = tool_receipts(tool_dir, names)
+    if not paths:
+        return []
+    results = []
+    with file_lock(tool_dir / ".lock", "uv's tools lock"):
+        for path in paths:
+            receipt = inspect(path, fix=True, dedupe=dedupe)
+            if receipt.error:
+                warn(f"{path} {receipt.error}")
+            results.append(receipt)
+    return results

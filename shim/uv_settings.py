@@ -1,0 +1,87 @@
+"""The indexes the user's uv configuration brings to a `uv tool` command.
+
+Sources, as uv reads them for tool commands: the command line, `UV_*` variables, and
+the user and system `uv.toml` (or `--config-file` / `UV_CONFIG_FILE`; none with
+`--no-config` / `UV_NO_CONFIG`). Project files are ignored by `uv tool`, as uv does.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import paths, toml_text
+from .errors import warn
+
+
+@dataclass
+class UvIndex:
+    url: str  # as written: may carry credentials
+    name: str = None
+    source: str = ""
+    place: str = "index-url"  # or "find-links": a flat page, probed as is
+
+
+def _split_index(value: str, source: str) -> UvIndex:
+    """`name=url` or `url`, as `--index` and `UV_INDEX` take them."""
+    name, eq, url = value.partition("=")
+    if eq and "://" not in name and name:
+        return UvIndex(url, name, source)
+    return UvIndex(value, None, source)
+
+
+def from_command_line(parsed, environ) -> list:
+    found = []
+    for option in ("--index", "--default-index"):
+        for value in parsed.values(option):
+            found.extend(_split_index(v, option) for v in value.split())
+    for option in ("--index-url", "--extra-index-url"):
+        found.extend(UvIndex(v, None, option) for v in parsed.values(option))
+    found.extend(UvIndex(v, None, "--find-links", "find-links") for v in parsed.values("--find-links"))
+    for var in ("UV_INDEX", "UV_DEFAULT_INDEX"):
+        found.extend(_split_index(v, var) for v in environ.get(var, "").split())
+    for var in ("UV_INDEX_URL", "UV_EXTRA_INDEX_URL"):
+        found.extend(UvIndex(v, None, var) for v in environ.get(var, "").split())
+    found.extend(UvIndex(v, None, "UV_FIND_LINKS", "find-links") for v in environ.get("UV_FIND_LINKS", "").split(",") if v)
+    return found
+
+
+def config_files(parsed, environ) -> list:
+    explicit = (parsed.values("--config-file") or [environ.get("UV_CONFIG_FILE", "")])[-1]
+    if explicit:
+        return [Path(explicit)]
+    if parsed.flag("--no-config") or parsed.flag("--isolated") or environ.get("UV_NO_CONFIG") in ("1", "true"):
+        return []
+    files = [paths.user_uv_config(), paths.system_uv_config()]
+    return [f for f in files if f is not None and f.is_file()]
+
+
+def from_file(path: Path) -> list:
+    try:
+        data = toml_text.parse(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        warn(f"ignoring {path}: cannot be parsed ({type(exc).__name__})")
+        return []
+    found = []
+    source = str(path)
+    for entry in data.get("index") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("url"), str):
+            name = entry.get("name") if isinstance(entry.get("name"), str) else None
+            found.append(UvIndex(entry["url"], name, source))
+    if isinstance(data.get("index-url"), str):
+        found.append(UvIndex(data["index-url"], None, source))
+    for key in ("extra-index-url", "find-links"):
+        values = data.get(key) or []
+        found.extend(UvIndex(v, None, source, key if key == "find-links" else "index-url")
+                     for v in values if isinstance(v, str))
+    return found
+
+
+def user_indexes(parsed, environ=None) -> list:
+    """Indexes from the command line, the environment and the uv.toml files, in uv's order."""
+    environ = os.environ if environ is None else environ
+    found = from_command_line(parsed, environ)
+    for path in config_files(parsed, environ):
+        found.extend(from_file(path))
+    return found

@@ -1,0 +1,102 @@
+"""A PEP 503 package index on 127.0.0.1 with basic auth whose password can rotate."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .wheels import make_wheel
+
+
+class PackageIndex:
+    """Serve /simple/<project>/ and /files/<wheel>; require `username:password` unless public."""
+
+    def __init__(self, username="aws", password=None):
+        self.username = username
+        self.password = password  # None: a public index
+        self.files = {}  # project -> {filename: bytes}
+        self.requests = []  # (path, status, authorization header or None)
+        self.lock = threading.Lock()
+        handler = self._handler()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/simple/"
+
+    def url_with(self, password: str) -> str:
+        return f"http://{self.username}:{password}@127.0.0.1:{self.server.server_port}/simple/"
+
+    def publish(self, project: str, version: str) -> None:
+        filename, data = make_wheel(project, version)
+        with self.lock:
+            self.files.setdefault(_normalize(project), {})[filename] = data
+
+    def rotate(self, password: str) -> None:
+        self.password = password
+
+    def authorizations(self) -> list:
+        return [auth for _, _, auth in self.requests if auth]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _authorized(self, header) -> bool:
+        if self.password is None:
+            return True
+        expected = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+        return header == f"Basic {expected}"
+
+    def _handler(self):
+        index = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _send(self, status, body=b"", content_type="text/html"):
+                index.requests.append((self.path, status, self.headers.get("Authorization")))
+                self.send_response(status)
+                if status == 401:
+                    self.send_header("WWW-Authenticate", 'Basic realm="test index"')
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            def do_GET(self):
+                if not index._authorized(self.headers.get("Authorization")):
+                    return self._send(401, b"unauthorized")
+                path = self.path.split("?", 1)[0]
+                match = re.fullmatch(r"/simple/([^/]+)/?", path)
+                if match:
+                    files = index.files.get(_normalize(match.group(1)))
+                    if not files:
+                        return self._send(404, b"not found")
+                    links = "".join(
+                        f'<a href="/files/{html.escape(f)}#sha256={hashlib.sha256(d).hexdigest()}">{html.escape(f)}</a>\n'
+                        for f, d in sorted(files.items())
+                    )
+                    return self._send(200, f"<!DOCTYPE html><html><body>\n{links}</body></html>".encode())
+                match = re.fullmatch(r"/files/([^/]+)", path)
+                if match:
+                    for files in index.files.values():
+                        if match.group(1) in files:
+                            return self._send(200, files[match.group(1)], "application/octet-stream")
+                return self._send(404, b"not found")
+
+            do_HEAD = do_GET
+
+        return Handler
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()

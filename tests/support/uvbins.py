@@ -1,0 +1,43 @@
+"""Real uv binaries from the package registry, downloaded once into a cache directory."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+NEWEST = "0.13.9"
+# 0.4.26 and 0.7.8 store the token in plain text; 0.8.0 stores `user:****`; 0.13.9 stores nothing.
+VERSIONS = ["0.4.26", "0.7.8", "0.8.0", NEWEST]
+
+CACHE = Path(os.environ.get("UV_SHIM_TEST_CACHE", Path(__file__).resolve().parents[2] / ".cache"))
+
+
+def uv_binary(version: str) -> Path:
+    """Path of the real uv `version`, downloaded from the registry on first use."""
+    target = CACHE / "uv-bins" / version / "uv"
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.parent / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.exists():
+            return target
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:",
+                 "--disable-pip-version-check", "-d", tmp, f"uv=={version}"],
+                check=True,
+            )
+            (wheel,) = Path(tmp).glob("uv-*.whl")
+            with zipfile.ZipFile(wheel) as archive:
+                member = next(n for n in archive.namelist() if n.endswith(".data/scripts/uv"))
+                partial = target.with_suffix(".part")
+                partial.write_bytes(archive.read(member))
+                partial.chmod(0o755)
+                partial.rename(target)
+    return target
