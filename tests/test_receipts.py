@@ -1,0 +1,128 @@
+import subprocess
+import sys
+
+import pytest
+
+from shim import receipts
+
+LEGACY = """\
+[tool]
+requirements = [{ name = "demo-tool", extras = ["cli"], specifier = ">=1.0" }, { name = "other", url = "https://aws:TOKEN1@files.example.com/other-1.0-py3-none-any.whl" }]
+python = "/usr/bin/python3"
+entrypoints = [
+    { name = "demo-tool", install-path = "/home/u/.local/bin/demo-tool" },
+]
+
+[tool.options]
+index = [{ name = "corp", url = "https://aws:TOKEN2@corp.example.com/simple", explicit = false, default = false, format = "simple", authenticate = "always" }]
+index-url = "https://aws:TOKEN3@corp.example.com/pypi/tools/simple/"   # a comment uv would not write
+extra-index-url = ["https://__token__:****@other.example.com/simple", "https://pypi.org/simple"]
+find-links = ["file:///wheels"]
+keyring-provider = "disabled"
+"""
+
+CREDENTIALS = ["aws:TOKEN1@", "aws:TOKEN2@", "aws:TOKEN3@", "__token__:****@"]
+
+
+def write_receipt(tool_dir, name, text, mode=0o640):
+    path = tool_dir / name / "uv-receipt.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    path.chmod(mode)
+    return path
+
+
+def test_repair_removes_credentials_and_masks_and_keeps_every_other_byte(tmp_path):
+    path = write_receipt(tmp_path, "demo-tool", LEGACY)
+    (found,) = receipts.repair(tmp_path, ["demo-tool"])
+    expected = LEGACY
+    for credential in CREDENTIALS:
+        expected = expected.replace(credential, "")
+    assert path.read_text() == expected
+    assert found.changed
+    assert len(found.stripped) == 4
+    assert oct(path.stat().st_mode & 0o777) == oct(0o640)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["uv-receipt.toml"]  # no temp file left
+
+
+def test_findings_are_redacted_and_name_the_place(tmp_path):
+    write_receipt(tmp_path, "demo-tool", LEGACY)
+    found = receipts.inspect(tmp_path / "demo-tool" / "uv-receipt.toml")
+    text = "\n".join(found.findings)
+    assert "TOKEN" not in text
+    assert "stored credential in tool.options.index-url: https://aws:***@corp.example.com/pypi/tools/simple/" in text
+    assert "masked credential (****) in tool.options.extra-index-url[0]" in text
+    assert "tool.requirements[1].url" in text
+
+
+def test_repair_is_idempotent_and_leaves_clean_receipts_alone(tmp_path):
+    path = write_receipt(tmp_path, "demo-tool", LEGACY)
+    receipts.repair(tmp_path, None)
+    once = path.read_bytes()
+    mtime = path.stat().st_mtime_ns
+    (again,) = receipts.repair(tmp_path, None)
+    assert not again.changed and path.read_bytes() == once and path.stat().st_mtime_ns == mtime
+
+
+def test_indexes_are_reported_without_credentials(tmp_path):
+    write_receipt(tmp_path, "demo-tool", LEGACY)
+    found = receipts.inspect(tmp_path / "demo-tool" / "uv-receipt.toml")
+    urls = [(ref.url, ref.name) for ref in found.indexes]
+    assert ("https://corp.example.com/simple", "corp") in urls
+    assert ("https://corp.example.com/pypi/tools/simple/", None) in urls
+    assert ("https://other.example.com/simple", None) in urls
+    assert found.packages == ["demo-tool", "other"]
+
+
+def test_ssh_user_of_a_git_url_is_not_a_credential(tmp_path):
+    text = '[tool]\nrequirements = [{ name = "x", git = "ssh://git@github.com/o/x" }]\nentrypoints = []\n'
+    path = write_receipt(tmp_path, "x", text)
+    receipts.repair(tmp_path, ["x"])
+    assert path.read_text() == text
+
+
+@pytest.mark.parametrize("content", [b"[tool\nrequirements = [", b"\xff\xfe not utf-8", b'[tool]\noptions = "x"\n',
+                                     b"requirements = []\n"])
+def test_unparseable_receipt_is_left_untouched_with_a_warning(tmp_path, capsys, content):
+    path = tmp_path / "bad" / "uv-receipt.toml"
+    path.parent.mkdir()
+    path.write_bytes(content)
+    (found,) = receipts.repair(tmp_path, ["bad"])
+    assert path.read_bytes() == content
+    assert found.error
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(path) in err
+
+
+def test_symlinked_receipt_is_not_followed(tmp_path):
+    outside = tmp_path / "outside.toml"
+    outside.write_text(LEGACY)
+    (tmp_path / "tools" / "demo").mkdir(parents=True)
+    (tmp_path / "tools" / "demo" / "uv-receipt.toml").symlink_to(outside)
+    receipts.repair(tmp_path / "tools", ["demo"])
+    assert outside.read_text() == LEGACY
+
+
+def test_duplicates_from_uv_issue_11929_are_removed_only_when_asked(tmp_path):
+    text = ('[tool]\nrequirements = [{ name = "x" }]\nentrypoints = []\n\n[tool.options]\n'
+            'extra-index-url = ["https://a/simple", "https://a/simple", "https://b/simple"]\n')
+    path = write_receipt(tmp_path, "x", text)
+    receipts.repair(tmp_path, ["x"])
+    assert path.read_text() == text
+    receipts.repair(tmp_path, ["x"], dedupe=True)
+    assert 'extra-index-url = ["https://a/simple", "https://b/simple"]' in path.read_text()
+
+
+def test_repair_waits_for_uv_tools_lock(tmp_path):
+    write_receipt(tmp_path, "demo-tool", LEGACY)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl,sys,time; f=open(sys.argv[1],'w'); fcntl.flock(f, fcntl.LOCK_EX);"
+         " print('locked', flush=True); time.sleep(0.5); open(sys.argv[2], 'w').close()",
+         str(tmp_path / ".lock"), str(tmp_path / "released")],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    receipts.repair(tmp_path, None)
+    # the holder writes "released" just before it lets go of the lock
+    assert (tmp_path / "released").exists()
+    holder.wait()
+    assert "TOKEN" not in (tmp_path / "demo-tool" / "uv-receipt.toml").read_text()
