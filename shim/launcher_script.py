@@ -1,8 +1,9 @@
 """The installed `uv`: a tiny POSIX sh launcher, and the code that writes it.
 
-The launcher looks only at argv: unless a word is exactly `tool`, it execs the real
-uv (path written in at install time) without starting Python. A `tool` command goes
-to Python, which parses argv precisely and passes through what it does not handle.
+The launcher looks only at argv: unless one word is exactly `tool` and another
+`install`, `upgrade`, `update` or `run`, it execs the real uv (path written in at
+install time) without starting Python. Such a command goes to Python, which parses
+argv precisely and passes through what it does not handle (`uv tool list run`).
 Recursion guard: the PID is kept across exec, so a launcher that finds UV_SHIM_PID
 equal to its own PID was exec'd by a shim: the configured "real uv" is a shim.
 """
@@ -28,9 +29,14 @@ if [ "${{UV_SHIM_PID:-}}" = "$$" ]; then
   UV_SHIM_LAUNCHER=$0 exec "$shim_python" -I "$shim_entry" "$@"
 fi
 if [ "${{UV_SHIM_DISABLE:-}}" != 1 ]; then
+  tool= verb=
   for arg do
-    if [ "$arg" = tool ]; then UV_SHIM_LAUNCHER=$0 exec "$shim_python" -I "$shim_entry" "$@"; fi
+    case $arg in
+      tool) tool=1 ;;
+      install|upgrade|update|run) verb=1 ;;
+    esac
   done
+  if [ -n "$tool" ] && [ -n "$verb" ]; then UV_SHIM_LAUNCHER=$0 exec "$shim_python" -I "$shim_entry" "$@"; fi
 fi
 if [ -x "$real_uv" ] && [ ! -d "$real_uv" ]; then UV_SHIM_PID=$$ exec "$real_uv" "$@"; fi
 UV_SHIM_LAUNCHER=$0 exec "$shim_python" -I "$shim_entry" "$@"
