@@ -66,13 +66,16 @@ def plan(needs: list, config, context: Context) -> list:
         rule = config.rule_for(need.url)
         if rule:
             supplies.append(Supply(need, PROVIDERS[rule.provider], rule.settings))
+            debug(f"{redact_url(need.url)}: {supplies[-1].describe()} from {rule.source}")
             continue
         for module in DISCOVERY:
             settings = module.discover(need.url, context)
             if settings:
                 supplies.append(Supply(need, module, settings))
+                debug(f"{redact_url(need.url)}: {supplies[-1].describe()}")
                 break
         else:
+            debug(f"{redact_url(need.url)}: no provider; left as it is")
             if need.had_credentials:
                 warn(f"the credential stored for {redact_url(need.url)} was removed and no provider covers it; "
                      "uv will reach it with whatever netrc or keyring gives.\n"

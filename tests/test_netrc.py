@@ -40,3 +40,18 @@ def test_netrc_reaches_an_execd_process_without_touching_disk(tmp_path, monkeypa
     assert "machine mine.example.com login a password b" in out
     assert "machine corp.example.com login aws password fresh" in out
     assert list(tmp_path.iterdir()) == [tmp_path / ".netrc"]
+
+
+def test_off_linux_the_netrc_is_a_private_file_rewritten_each_run(tmp_path, monkeypatch):
+    """macOS has no memfd: simulated here by the platform name, the file code path is the real one."""
+    monkeypatch.setattr(netrc.sys, "platform", "darwin")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    env = {}
+    netrc.hand_to_uv({"a.example.com": ("u", "one")}, env)
+    path = tmp_path / "uv-shim" / "netrc"
+    assert env["NETRC"] == str(path)
+    assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+    assert oct(path.parent.stat().st_mode & 0o777) == oct(0o700)
+    netrc.hand_to_uv({"a.example.com": ("u", "two")}, env)
+    assert path.read_text() == "machine a.example.com login u password two\n"
