@@ -160,6 +160,70 @@ def cmd_doctor(args) -> int:
     return 1 if bad else 0
 
 
+def cmd_credentials(args) -> int:
+    """Which provider covers URL, and the state of its cached token; never the token."""
+    import time
+
+    from . import config as config_mod
+    from . import token_cache
+    from .credentials import Need, plan
+    from .redact import redact_url
+
+    if args.clear:
+        removed = token_cache.clear()
+        print(f"removed {removed} cached {'token' if removed == 1 else 'tokens'} from {token_cache.cache_dir()}")
+        return 0
+    if not args.url:
+        rows = token_cache.entries()
+        if not rows:
+            print(f"no cached tokens in {token_cache.cache_dir()}")
+        for name, entry in rows:
+            left = entry.get("expires_at", 0) - time.time()
+            state = "fresh" if token_cache.is_fresh(entry) else ("expired" if left <= 0 else "due for refresh")
+            what = ", ".join(f"{k}={entry[k]}" for k in ("provider", "domain", "domain-owner", "region", "profile",
+                                                          "role-arn") if entry.get(k))
+            print(f"{name}: {what}; {state}, expires {_when(entry.get('expires_at'))}")
+        return 0
+    supplies = plan([Need(args.url)], config_mod.load(), _context())
+    print(f"index: {redact_url(args.url)}")
+    if not supplies:
+        print("provider: none (uv gets no credential from uv-shim for this index)")
+        return 1
+    supply = supplies[0]
+    print(f"provider: {supply.describe()}")
+    key_of = getattr(supply.provider, "cache_key", None)
+    if key_of is None:
+        print("cache: not cached (obtained on each run)")
+        return 0
+    name = token_cache.key_name(supply.provider.NAME, key_of(args.url, supply.settings))
+    entry = token_cache.read(name)
+    if not entry:
+        print("cache: empty (the next uv tool command fetches a token)")
+    else:
+        state = "fresh" if token_cache.is_fresh(entry) else "stale (refreshed on next use)"
+        print(f"cache: {state}; issued {_when(entry.get('issued_at'))}, expires {_when(entry.get('expires_at'))}")
+    print(f"cache file: {token_cache.cache_dir() / (name + '.json')}")
+    return 0
+
+
+def _when(epoch) -> str:
+    import time
+
+    if not isinstance(epoch, (int, float)):
+        return "unknown"
+    left = epoch - time.time()
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(epoch))
+    span = f"in {_span(left)}" if left > 0 else f"{_span(-left)} ago"
+    return f"{stamp} ({span})"
+
+
+def _span(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 60}m{seconds % 60:02d}s"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="uv-shim", description="Keep uv tools from private indexes upgradable.")
     parser.add_argument("--version", action="version", version=f"uv-shim {__version__}")
@@ -170,6 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
     receipts_parser.add_argument("--json", action="store_true", help="machine-readable output")
     receipts_parser.set_defaults(func=cmd_receipts)
     sub.add_parser("which", help="print the real uv the shim runs").set_defaults(func=cmd_which)
+    creds = sub.add_parser("credentials", help="show which provider covers an index and its cached token's state")
+    creds.add_argument("url", nargs="?", help="an index URL (without it: list the cache)")
+    creds.add_argument("--clear", action="store_true", help="empty the token cache")
+    creds.set_defaults(func=cmd_credentials)
     setup = sub.add_parser("setup", help="(re)write the launchers in $UV_SHIM_HOME/bin")
     setup.add_argument("--real-uv", help="path of the real uv")
     setup.add_argument("--prefix", help="shim home (default $UV_SHIM_HOME or ~/.local/share/uv-shim)")

@@ -63,25 +63,52 @@ def status_of(supply) -> int:
         return 0
 
 
-def check(supplies: list) -> None:
-    """Raise ShimError when an index refuses the credential it was given."""
-    by_url = {}
-    for supply in supplies:
-        by_url.setdefault(supply.need.url, supply)
-    items = list(by_url.values())
+def _probe_all(items: list) -> list:
     if len(items) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=min(8, len(items))) as pool:
-            statuses = list(pool.map(status_of, items))
-    else:
-        statuses = [status_of(s) for s in items]
+            return list(pool.map(status_of, items))
+    return [status_of(s) for s in items]
+
+
+def _refused(supply, status) -> bool:
+    return status in getattr(supply.provider, "REJECTED_STATUSES", (401, 403))
+
+
+def check(supplies: list) -> None:
+    """Raise ShimError when an index refuses the credential it was given.
+
+    A provider with `refresh` (a cached token) gets one chance: its cache is dropped,
+    a new credential is fetched and the index asked again.
+    """
+    by_url = {}
+    for supply in supplies:
+        by_url.setdefault(supply.need.url, supply)
+    items = list(by_url.values())
+    statuses = _probe_all(items)
+    retry = [i for i, (s, status) in enumerate(zip(items, statuses))
+             if _refused(s, status) and hasattr(s.provider, "refresh")]
+    refreshed = set()
+    for i in retry:
+        supply = items[i]
+        key = (supply.provider.NAME, repr(sorted(supply.settings.items())))
+        if key not in refreshed:
+            debug(f"{redact_url(supply.need.url)} answered {statuses[i]}: refreshing the credential once")
+            fresh = supply.provider.refresh(supply.need.url, supply.settings)
+            refreshed.add(key)
+            for other in supplies:
+                if other.provider is supply.provider and other.settings == supply.settings:
+                    other.credential = fresh
+    if retry:
+        for i, status in zip(retry, _probe_all([items[i] for i in retry])):
+            statuses[i] = status
     refused = []
     for supply, status in zip(items, statuses):
         debug(f"preflight {redact_url(supply.need.url)}: HTTP {status}")
         if status == 0:
             warn(f"could not reach {redact_url(supply.need.url)} to check its credential; uv will try")
-        elif status in (401, 403):
+        elif _refused(supply, status):
             refused.append((supply, status))
     if refused:
         lines = [

@@ -15,6 +15,8 @@ from .wheels import make_wheel
 class PackageIndex:
     """Serve /simple/<project>/ and /files/<wheel>; require `username:password` unless public."""
 
+    prefix = ""  # path before /simple/ and /files/
+
     def __init__(self, username="aws", password=None):
         self.username = username
         self.password = password  # None: a public index
@@ -54,6 +56,13 @@ class PackageIndex:
         expected = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
         return header == f"Basic {expected}"
 
+    def auth_failure(self, header):
+        """None when `header` may read the index, else the HTTP status to answer."""
+        return None if self._authorized(header) else 401
+
+    def post(self, handler, path):
+        return handler._send(404, b"not found")
+
     def _handler(self):
         index = self
 
@@ -72,17 +81,28 @@ class PackageIndex:
                 if self.command != "HEAD":
                     self.wfile.write(body)
 
+            def _path(self):
+                # a proxy request carries the absolute URL: keep only its path
+                path = re.sub(r"^[a-z]+://[^/]+", "", self.path).split("?", 1)[0]
+                return path[len(index.prefix):] if path.startswith(index.prefix) else None
+
+            def do_POST(self):
+                return index.post(self, self.path)
+
             def do_GET(self):
-                if not index._authorized(self.headers.get("Authorization")):
-                    return self._send(401, b"unauthorized")
-                path = self.path.split("?", 1)[0]
+                path = self._path()
+                if path is None:
+                    return self._send(404, b"not found")
+                failure = index.auth_failure(self.headers.get("Authorization"))
+                if failure:
+                    return self._send(failure, b"unauthorized")
                 match = re.fullmatch(r"/simple/([^/]+)/?", path)
                 if match:
                     files = index.files.get(_normalize(match.group(1)))
                     if not files:
                         return self._send(404, b"not found")
                     links = "".join(
-                        f'<a href="/files/{html.escape(f)}#sha256={hashlib.sha256(d).hexdigest()}">{html.escape(f)}</a>\n'
+                        f'<a href="{index.prefix}/files/{html.escape(f)}#sha256={hashlib.sha256(d).hexdigest()}">{html.escape(f)}</a>\n'
                         for f, d in sorted(files.items())
                     )
                     return self._send(200, f"<!DOCTYPE html><html><body>\n{links}</body></html>".encode())

@@ -1,0 +1,190 @@
+"""`codeartifact`: AWS CodeArtifact tokens from boto3, cached across processes.
+
+Index URLs are recognised with no configuration:
+  DOMAIN-OWNER.d.codeartifact.REGION.amazonaws.com[.cn]/pypi/REPO/simple/
+  vpce-….d.codeartifact.REGION.vpce.amazonaws.com[.cn]/pypi/d/DOMAIN-OWNER/REPO/simple/
+boto3 is imported only when the cache has no fresh token.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from urllib.parse import urlsplit
+
+from .. import token_cache
+from ..errors import debug
+from .base import Credential, ProviderError
+
+NAME = "codeartifact"
+KEYS = {
+    "profile": (str, "AWS profile (default: AWS_PROFILE or the default chain)"),
+    "role-arn": (str, "role to assume with STS before asking for the token"),
+    "duration-seconds": (int, "token lifetime: 0 (the role session's) or 900..43200"),
+    "domain": (str, "CodeArtifact domain, when the URL does not show it"),
+    "domain-owner": (str, "12-digit AWS account that owns the domain"),
+    "region": (str, "AWS region of the domain"),
+}
+REQUIRED = ()
+# CodeArtifact answers an expired or unknown token with 404, not 401 (uv issue 11899).
+REJECTED_STATUSES = (401, 403, 404)
+
+_HOST = re.compile(
+    r"^(?P<domain>[a-z0-9][a-z0-9-]{0,49})-(?P<owner>\d{12})\.d\.codeartifact\."
+    r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?$"
+)
+_VPCE_HOST = re.compile(
+    r"^vpce-[a-z0-9-]+\.d\.codeartifact\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.vpce\.amazonaws\.com(?:\.cn)?$"
+)
+_VPCE_PATH = re.compile(r"^/pypi/d/(?P<domain>[a-z0-9][a-z0-9-]{0,49})-(?P<owner>\d{12})/")
+
+
+def parse_url(url: str):
+    """{"domain", "domain-owner", "region"} for a CodeArtifact URL, else None."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    match = _HOST.match(host)
+    if match:
+        return {"domain": match["domain"], "domain-owner": match["owner"], "region": match["region"]}
+    match = _VPCE_HOST.match(host)
+    path = _VPCE_PATH.match(parts.path) if match else None
+    if match and path:
+        return {"domain": path["domain"], "domain-owner": path["owner"], "region": match["region"]}
+    return None
+
+
+def validate(settings):
+    duration = settings.get("duration-seconds")
+    if duration is not None and duration != 0 and not 900 <= duration <= 43200:
+        return "duration-seconds", "`duration-seconds` must be 0 or between 900 and 43200"
+    owner = settings.get("domain-owner")
+    if owner is not None and not re.fullmatch(r"\d{12}", owner):
+        return "domain-owner", "`domain-owner` must be the 12-digit AWS account id"
+    return None
+
+
+def discover(url, context):
+    found = parse_url(url)
+    return {"provider": NAME, **found} if found else None
+
+
+def _target(url, settings) -> dict:
+    target = dict(parse_url(url) or {})
+    for key in ("domain", "domain-owner", "region"):
+        if key in settings:
+            target[key] = settings[key]
+    missing = [k for k in ("domain", "domain-owner", "region") if not target.get(k)]
+    if missing:
+        raise ProviderError(f"cannot tell the CodeArtifact {', '.join(missing)} from this URL",
+                            fix=f"set {', '.join(missing)} in its [[credential]] entry")
+    return target
+
+
+def _profile(settings):
+    return settings.get("profile") or os.environ.get("AWS_PROFILE") or None
+
+
+def cache_key(url, settings) -> dict:
+    target = _target(url, settings)
+    return {"provider": NAME, **target, "profile": _profile(settings) or "",
+            "role-arn": settings.get("role-arn", ""), "duration-seconds": settings.get("duration-seconds")}
+
+
+def describe(settings) -> str:
+    where = f"{settings.get('domain', '?')}-{settings.get('domain-owner', '?')} in {settings.get('region', '?')}"
+    profile = settings.get("profile")
+    return f"codeartifact {where}" + (f" (profile {profile})" if profile else "")
+
+
+def fetch(url, settings) -> Credential:
+    key = cache_key(url, settings)
+    name = token_cache.key_name(NAME, key)
+    credential, state = token_cache.get_or_fetch(name, lambda: _from_aws(key), key)
+    debug(f"codeartifact token for {key['domain']}-{key['domain-owner']}: cache {state}")
+    return credential
+
+
+def refresh(url, settings) -> Credential:
+    """Drop the cached token and get a new one (after the index refused it)."""
+    token_cache.drop(token_cache.key_name(NAME, cache_key(url, settings)))
+    return fetch(url, settings)
+
+
+def rejected_fix(settings) -> str:
+    return ("the token was refreshed and still refused: check that your AWS identity may read this "
+            "repository (codeartifact:ReadFromRepository), then `uv-shim credentials --clear`")
+
+
+def _login_hint(profile) -> str:
+    return f"aws sso login --profile {profile}" if profile else "aws sso login (or set AWS_PROFILE)"
+
+
+def _from_aws(key) -> Credential:
+    try:
+        import boto3
+        import botocore.exceptions as bx
+        from botocore.config import Config
+    except ImportError:
+        raise ProviderError("boto3 is not installed in uv-shim's environment",
+                            fix="re-run ./install.sh") from None
+    profile = key["profile"] or None
+    where = f"CodeArtifact domain {key['domain']} (owner {key['domain-owner']}, {key['region']})"
+    try:
+        session = boto3.Session(profile_name=profile, region_name=key["region"])
+        if key["role-arn"]:
+            sts = session.client("sts", region_name=key["region"])
+            assumed = sts.assume_role(RoleArn=key["role-arn"], RoleSessionName="uv-shim")["Credentials"]
+            session = boto3.Session(aws_access_key_id=assumed["AccessKeyId"],
+                                    aws_secret_access_key=assumed["SecretAccessKey"],
+                                    aws_session_token=assumed["SessionToken"], region_name=key["region"])
+        client = session.client("codeartifact", region_name=key["region"],
+                                config=Config(retries={"total_max_attempts": 4, "mode": "standard"},
+                                              connect_timeout=10, read_timeout=20))
+        request = {"domain": key["domain"], "domainOwner": key["domain-owner"]}
+        if key["duration-seconds"] is not None:
+            request["durationSeconds"] = key["duration-seconds"]
+        started = time.monotonic()
+        answer = client.get_authorization_token(**request)
+        debug(f"GetAuthorizationToken took {time.monotonic() - started:.2f}s")
+    except bx.ProfileNotFound:
+        raise ProviderError(f"AWS profile {profile!r} does not exist",
+                            fix="check `profile` in your uv-shim config or AWS_PROFILE; `aws configure list-profiles`") from None
+    except (bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError, bx.TokenRetrievalError, bx.SSOError):
+        raise ProviderError(f"the AWS SSO session for {where} has expired or was never started",
+                            fix=_login_hint(profile)) from None
+    except (bx.NoCredentialsError, bx.PartialCredentialsError, bx.CredentialRetrievalError):
+        raise ProviderError(f"no AWS credentials found to get a token for {where}",
+                            fix=f"{_login_hint(profile)}, `aws configure`, or set AWS_PROFILE") from None
+    except bx.EndpointConnectionError:
+        raise ProviderError(f"cannot reach the CodeArtifact API in {key['region']}",
+                            fix="check your network, proxy (HTTPS_PROXY) and AWS_ENDPOINT_URL_CODEARTIFACT") from None
+    except bx.ClientError as exc:
+        raise _client_error(exc, where, profile) from None
+    except bx.BotoCoreError as exc:
+        raise ProviderError(f"AWS error while getting a token for {where}: {type(exc).__name__}") from None
+    expiration = answer["expiration"]
+    expires_at = expiration.timestamp() if hasattr(expiration, "timestamp") else float(expiration)
+    return Credential("aws", answer["authorizationToken"], expires_at)
+
+
+def _client_error(exc, where, profile) -> ProviderError:
+    code = exc.response.get("Error", {}).get("Code", "")
+    if code in ("AccessDeniedException", "AccessDenied", "UnauthorizedException"):
+        return ProviderError(
+            f"AWS denied the token request for {where}",
+            fix="your AWS identity needs the IAM actions codeartifact:GetAuthorizationToken and "
+                "sts:GetServiceBearerToken (on this domain)")
+    if code == "ResourceNotFoundException":
+        return ProviderError(f"{where} does not exist or is not visible to your AWS account",
+                             fix="check the domain name and 12-digit owner in the index URL")
+    if code in ("ExpiredTokenException", "ExpiredToken", "InvalidClientTokenId", "UnrecognizedClientException"):
+        return ProviderError(f"your AWS credentials were refused ({code}) for {where}",
+                             fix=f"{_login_hint(profile)} or refresh your AWS credentials")
+    if code in ("ThrottlingException", "TooManyRequestsException"):
+        return ProviderError(f"AWS kept throttling the token request for {where} after several retries",
+                             fix="wait a minute and run the command again")
+    return ProviderError(f"AWS refused the token request for {where} ({code or 'unknown error'})")

@@ -1,0 +1,203 @@
+"""The only code that reads or writes the token cache: `$XDG_CACHE_HOME/uv-shim/`.
+
+One JSON file per key (0600, written atomically) in a 0700 directory, opened without
+following symlinks. A token is fresh while more than half of its life and more than
+five minutes are left. Concurrent processes that all miss serialize on a per-key lock
+so that one of them calls the provider and the others read what it wrote.
+
+The lock is an flock on POSIX: the kernel releases it when its holder dies, so a dead
+holder never blocks anyone. Where flock does not exist, a lock file holding the
+owner's PID is used and taken over when psutil says that process is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+from . import paths
+from .atomic import replace_file
+from .errors import ShimError
+
+MIN_LEFT = 300.0  # seconds: never hand out a token this close to its expiry
+LOCK_TIMEOUT = 120.0
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    root = Path(base) if base and os.path.isabs(base) else paths.home() / ".cache"
+    return root / "uv-shim"
+
+
+def _ensure_dir() -> Path:
+    directory = cache_dir()
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = os.lstat(directory)
+    if not os.path.isdir(directory) or os.path.islink(directory):
+        raise ShimError(f"{directory} is not a directory; the token cache cannot be used")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise ShimError(f"{directory} belongs to another user; the token cache cannot be used",
+                        fix=f"remove {directory}")
+    if info.st_mode & 0o077:
+        os.chmod(directory, 0o700)
+    return directory
+
+
+def key_name(provider: str, key: dict) -> str:
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
+    return f"{provider}-{digest}"
+
+
+def is_fresh(entry: dict, now: float = None) -> bool:
+    now = time.time() if now is None else now
+    expires, issued = entry.get("expires_at"), entry.get("issued_at")
+    if not isinstance(expires, (int, float)) or not isinstance(issued, (int, float)):
+        return False
+    left = expires - now
+    return left > MIN_LEFT and left > (expires - issued) / 2
+
+
+def read(name: str):
+    """The cached entry for `name`, or None (missing, unreadable, or not ours)."""
+    path = cache_dir() / f"{name}.json"
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if info.st_mode & 0o077 or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
+            return None  # someone else could have written it: ignore, it will be replaced
+        try:
+            entry = json.loads(handle.read(1 << 16))
+        except ValueError:
+            return None
+    return entry if isinstance(entry, dict) else None
+
+
+def write(name: str, entry: dict) -> None:
+    directory = _ensure_dir()
+    replace_file(directory / f"{name}.json", json.dumps(entry, sort_keys=True).encode(), mode=0o600)
+
+
+def drop(name: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(cache_dir() / f"{name}.json")
+
+
+def clear() -> int:
+    """Remove every cached token; returns how many."""
+    directory = cache_dir()
+    removed = 0
+    if not directory.is_dir():
+        return 0
+    for path in directory.iterdir():
+        if path.suffix in (".json", ".lock") or ".uv-shim-tmp." in path.name:
+            path.unlink()
+            removed += path.suffix == ".json"
+    return removed
+
+
+def entries() -> list:
+    directory = cache_dir()
+    if not directory.is_dir():
+        return []
+    found = []
+    for path in sorted(directory.glob("*.json")):
+        entry = read(path.stem)
+        if entry:
+            found.append((path.stem, entry))
+    return found
+
+
+@contextlib.contextmanager
+def locked(name: str):
+    """Hold the per-key lock: one process refreshes, the others wait and then read its result."""
+    directory = _ensure_dir()
+    path = directory / f"{name}.lock"
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no flock: PID lock file with stale takeover
+        with _pid_lock(path):
+            yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise ShimError(f"another uv-shim has held {path} for {LOCK_TIMEOUT:.0f}s",
+                                    fix="check for a hung `uv` process, or run `uv-shim credentials --clear`")
+                time.sleep(0.02)
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _pid_lock(path: Path):  # pragma: no cover - used where fcntl is missing (Windows)
+    import psutil
+
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while True:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.write(fd, str(os.getpid()).encode())
+            os.close(fd)
+            break
+        except FileExistsError:
+            try:
+                owner = int(path.read_text() or "0")
+            except (OSError, ValueError):
+                owner = 0
+            if not owner or not psutil.pid_exists(owner):
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                continue
+            if time.monotonic() > deadline:
+                raise ShimError(f"process {owner} has held {path} for {LOCK_TIMEOUT:.0f}s")
+            time.sleep(0.05)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def get_or_fetch(name: str, fetch, describe: dict):
+    """A fresh cached credential for `name`, or the one `fetch()` returns (then cached).
+
+    `describe` is stored beside the token for `uv-shim credentials` (no secrets in it).
+    Returns (Credential, "hit" | "miss").
+    """
+    from .providers.base import Credential
+
+    def cached():
+        entry = read(name)
+        if entry and is_fresh(entry) and isinstance(entry.get("password"), str):
+            return Credential(entry.get("username", ""), entry["password"], entry["expires_at"])
+        return None
+
+    credential = cached()
+    if credential:
+        return credential, "hit"
+    with locked(name):
+        credential = cached()  # another process may have refreshed it while we waited
+        if credential:
+            return credential, "hit"
+        issued = time.time()
+        credential = fetch()
+        if credential.expires_at:
+            write(name, {**describe, "username": credential.username, "password": credential.password,
+                         "issued_at": issued, "expires_at": credential.expires_at})
+        return credential, "miss"
