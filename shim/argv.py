@@ -8,8 +8,6 @@ real uv's own completion script, so global options may stand anywhere
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from .uv_cli_table import SUBCOMMANDS, VALUE_OPTIONS
 
 # Commands whose first positional starts a command line of its own: everything after
@@ -22,13 +20,15 @@ SHORT_ALIASES = {"-i": "--index-url", "-f": "--find-links", "-h": "--help"}
 INTERCEPTED = {"uv__tool__install", "uv__tool__upgrade", "uv__tool__run"}
 
 
-@dataclass
 class ParsedArgs:
-    key: str = "uv"  # table key of the subcommand, e.g. "uv__tool__upgrade"
-    options: dict = field(default_factory=dict)  # "--name" -> list of values (True for flags)
-    positionals: list = field(default_factory=list)
-    trailing: list = field(default_factory=list)  # argv of the command after `run CMD`
-    malformed: bool = False  # an option that needs a value had none: let uv complain
+    # Plain classes, not dataclasses, here and in the other modules on the `uv tool` path:
+    # importing dataclasses costs about 6 ms of start-up.
+    def __init__(self):
+        self.key = "uv"  # table key of the subcommand, e.g. "uv__tool__upgrade"
+        self.options = {}  # "--name" -> list of values (True for flags)
+        self.positionals = []
+        self.trailing = []  # argv of the command after `run CMD`
+        self.malformed = False  # an option that needs a value had none: let uv complain
 
     def values(self, name: str) -> list:
         return [v for v in self.options.get(name, []) if isinstance(v, str)]

@@ -39,14 +39,6 @@ def replace_file(path: Path, data: bytes, mode=None) -> None:
         except OSError:
             pass
         raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    if os.name == "nt":  # pragma: no cover - directories cannot be opened there
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    # The directory is not fsynced: the rename is atomic either way (readers, and a crash,
+    # see the old or the new content); it only makes the rename itself durable sooner,
+    # at a cost of about 0.3 ms per file that `uv tool upgrade --all` would pay per tool.

@@ -8,7 +8,6 @@ A bad file is one ConfigError naming the file, line and key (exit 2).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,21 +20,21 @@ TOP_LEVEL_KEYS = {"credential"}
 COMMON_KEYS = {"url", "provider"}
 
 
-@dataclass
 class CredentialRule:
-    url: str  # prefix, normalized to end with "/"
-    provider: str
-    settings: dict = field(default_factory=dict)
-    source: str = ""
+    def __init__(self, url: str, provider: str, settings: dict, source: str = ""):
+        self.url = url  # prefix, normalized to end with "/"
+        self.provider = provider
+        self.settings = settings
+        self.source = source
 
     def matches(self, url: str) -> bool:
         return _prefix_form(url).startswith(self.url)
 
 
-@dataclass
 class Config:
-    rules: list = field(default_factory=list)
-    files: list = field(default_factory=list)
+    def __init__(self):
+        self.rules = []
+        self.files = []
 
     def rule_for(self, url: str):
         """The rule with the longest matching prefix (first listed wins a tie)."""

@@ -7,7 +7,6 @@ Index URLs themselves are never injected.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from . import netrc
@@ -18,23 +17,23 @@ from .providers.uv_config import index_env_prefix
 from .redact import redact_url, split_userinfo
 
 
-@dataclass
 class Need:
     """One index a command will use, and the packages it may be asked for."""
 
-    url: str  # without credentials
-    name: str = None
-    packages: list = field(default_factory=list)
-    place: str = "index-url"
-    had_credentials: bool = False  # a receipt stored a credential for it
+    def __init__(self, url: str, name=None, packages=(), place="index-url", had_credentials=False):
+        self.url = url  # without credentials
+        self.name = name
+        self.packages = list(packages)
+        self.place = place
+        self.had_credentials = had_credentials  # a receipt stored a credential for it
 
 
-@dataclass
 class Supply:
-    need: Need
-    provider: object  # provider module
-    settings: dict
-    credential: object = None
+    def __init__(self, need: Need, provider, settings: dict):
+        self.need = need
+        self.provider = provider  # provider module
+        self.settings = settings
+        self.credential = None
 
     def describe(self) -> str:
         return self.provider.describe(self.settings)

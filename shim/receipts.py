@@ -8,7 +8,6 @@ never adds a key, and replaces the file atomically under uv's own tools lock.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import toml_text
@@ -19,29 +18,31 @@ from .redact import redact_url, split_userinfo
 
 RECEIPT = "uv-receipt.toml"
 # userinfo in an http(s) URL (also git+https); ssh's `git@host` is a user name, not a secret.
-_HTTP_USERINFO = re.compile(r"^(?:[a-z0-9.+-]*\+)?https?://[^/?#]*@", re.IGNORECASE)
-_HTTP_USERINFO_BYTES = re.compile(rb"(?:[a-z0-9.+-]*\+)?https?://[^/?#\"'\s]*@", re.IGNORECASE)
+# The authority ends at / ? # a quote or a space; greedy matching strips up to its last "@".
+# (`git+https://` is covered: the match starts at its `https://`.)
+_HTTP_USERINFO = re.compile(r"(?P<scheme>[Hh][Tt][Tt][Pp][Ss]?://)[^/?#\"'\s]*@")
+_HTTP_USERINFO_BYTES = re.compile(rb"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\"'\s]*@")
 MASK = "****"
 DEDUPED_LISTS = ("index", "extra-index-url", "find-links")
 
 
-@dataclass
 class IndexRef:
-    url: str  # without userinfo
-    name: str = None  # the index name for named `[[index]]` entries
-    place: str = "index-url"
+    def __init__(self, url: str, name=None, place="index-url"):
+        self.url = url  # without userinfo
+        self.name = name  # the index name for named `[[index]]` entries
+        self.place = place
 
 
-@dataclass
 class Receipt:
-    name: str
-    path: Path
-    packages: list = field(default_factory=list)
-    indexes: list = field(default_factory=list)
-    findings: list = field(default_factory=list)  # redacted, for people
-    stripped: list = field(default_factory=list)  # URLs (now clean) that held a credential
-    error: str = None  # why the receipt could not be read
-    changed: bool = False
+    def __init__(self, name: str, path: Path):
+        self.name = name
+        self.path = path
+        self.packages = []
+        self.indexes = []
+        self.findings = []  # redacted, for people
+        self.stripped = []  # URLs (now clean) that held a credential
+        self.error = None  # why the receipt could not be read
+        self.changed = False
 
 
 def normalize_name(name: str) -> str:
@@ -66,11 +67,22 @@ def tool_receipts(tool_dir: Path, names=None) -> list:
 
 
 def has_userinfo(url) -> bool:
-    return isinstance(url, str) and bool(_HTTP_USERINFO.match(url))
+    return isinstance(url, str) and bool(_HTTP_USERINFO.search(url))
 
 
-def _strip(url: str) -> str:
-    return split_userinfo(url)[0]
+def _strip(text: str) -> str:
+    """Remove the userinfo of every http(s) URL in `text`, and change nothing else."""
+    return _HTTP_USERINFO.sub(lambda m: m.group("scheme"), text)
+
+
+def _strip_all(node):
+    if isinstance(node, str):
+        return _strip(node)
+    if isinstance(node, dict):
+        return {k: _strip_all(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_strip_all(v) for v in node]
+    return node
 
 
 def _describe(place: str, url: str) -> str:
@@ -148,37 +160,57 @@ def inspect(path: Path, fix: bool = False, dedupe: bool = False) -> Receipt:
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         receipt.error = f"cannot be parsed ({type(exc).__name__}); left alone"
         return receipt
-    # A fast look before paying for tomlkit: most receipts hold no credential.
+    # A fast look first: most receipts hold no credential.
     credentials = bool(_HTTP_USERINFO_BYTES.search(raw))
     duplicates = _duplicates(data["tool"].get("options") or {})
     receipt.findings += [f"duplicated entry in tool.options.{key}[{i}]" for key, i in duplicates]
     if not credentials and not duplicates:
         return receipt
-    import tomlkit
-
-    doc = tomlkit.parse(text)
-    edits = []
 
     def visit(container, key, value, place):
         if has_userinfo(value):
             receipt.findings.append(_describe(place, value))
             receipt.stripped.append(_strip(value))
-            edits.append((container, key, _strip(value)))
 
-    _walk_strings(doc["tool"], "tool", visit)
-    if not fix or not (edits or (dedupe and duplicates)):
+    _walk_strings(data["tool"], "tool", visit)
+    if not fix or not (receipt.stripped or (dedupe and duplicates)):
         return receipt
-    for container, key, clean in edits:
-        container[key] = clean
+    new = None
+    if not (dedupe and duplicates):
+        new = _edit_text(text, data)
+    if new is None:
+        new = _edit_with_tomlkit(text, dedupe, duplicates)
+    new_bytes = new.encode("utf-8")
+    if new_bytes != raw:
+        replace_file(path, new_bytes)
+        receipt.changed = True
+    return receipt
+
+
+def _edit_text(text: str, data: dict):
+    """Cut the userinfo out of the text itself, so no other byte can change; None unless the
+    result parses to exactly the original data minus credentials."""
+    new = _strip(text)
+    try:
+        return new if toml_text.parse(new) == _strip_all(data) else None
+    except ValueError:
+        return None
+
+
+def _edit_with_tomlkit(text: str, dedupe: bool, duplicates: list) -> str:
+    import tomlkit
+
+    doc = tomlkit.parse(text)
+    edits = []
+    _walk_strings(doc["tool"], "tool",
+                  lambda container, key, value, place: has_userinfo(value) and edits.append((container, key)))
+    for container, key in edits:
+        container[key] = _strip(container[key])
     if dedupe:
         options = doc["tool"]["options"]
         for key, i in reversed(duplicates):
             del options[key][i]
-    new = tomlkit.dumps(doc).encode("utf-8")
-    if new != raw:
-        replace_file(path, new)
-        receipt.changed = True
-    return receipt
+    return tomlkit.dumps(doc)
 
 
 def repair(tool_dir: Path, names=None, dedupe: bool = False) -> list:

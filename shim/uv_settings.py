@@ -8,19 +8,18 @@ the user and system `uv.toml` (or `--config-file` / `UV_CONFIG_FILE`; none with
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths, toml_text
 from .errors import warn
 
 
-@dataclass
 class UvIndex:
-    url: str  # as written: may carry credentials
-    name: str = None
-    source: str = ""
-    place: str = "index-url"  # or "find-links": a flat page, probed as is
+    def __init__(self, url: str, name=None, source="", place="index-url"):
+        self.url = url  # as written: may carry credentials
+        self.name = name
+        self.source = source
+        self.place = place  # or "find-links": a flat page, probed as is
 
 
 def _split_index(value: str, source: str) -> UvIndex:

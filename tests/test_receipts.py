@@ -32,7 +32,10 @@ def write_receipt(tool_dir, name, text, mode=0o640):
     return path
 
 
-def test_repair_removes_credentials_and_masks_and_keeps_every_other_byte(tmp_path):
+@pytest.mark.parametrize("editor", ["text", "tomlkit"])
+def test_repair_removes_credentials_and_masks_and_keeps_every_other_byte(tmp_path, monkeypatch, editor):
+    if editor == "tomlkit":  # the fallback used when the direct text edit cannot be verified
+        monkeypatch.setattr(receipts, "_edit_text", lambda text, data: None)
     path = write_receipt(tmp_path, "demo-tool", LEGACY)
     (found,) = receipts.repair(tmp_path, ["demo-tool"])
     expected = LEGACY

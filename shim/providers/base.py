@@ -15,25 +15,32 @@ and is listed once in `shim/providers/__init__.py`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ..errors import ShimError
 
 
-@dataclass(frozen=True)
 class Credential:
-    username: str
-    password: str = field(repr=False)
-    expires_at: float = None  # epoch seconds, when the provider knows it
+    __slots__ = ("username", "password", "expires_at")
+
+    def __init__(self, username: str, password: str, expires_at=None):
+        self.username = username
+        self.password = password
+        self.expires_at = expires_at  # epoch seconds, when the provider knows it
+
+    def __repr__(self) -> str:  # never the password
+        return f"Credential(username={self.username!r}, expires_at={self.expires_at!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Credential) and (self.username, self.password, self.expires_at) == (
+            other.username, other.password, other.expires_at)
 
 
 class ProviderError(ShimError):
     """A provider could not produce a credential; the message says why and `fix` what to do."""
 
 
-@dataclass
 class Context:
     """What discovery may look at: the user's uv indexes and the environment."""
 
-    environ: dict
-    uv_indexes: list = field(default_factory=list)  # shim.uv_settings.UvIndex
+    def __init__(self, environ: dict, uv_indexes=()):
+        self.environ = environ
+        self.uv_indexes = list(uv_indexes)  # shim.uv_settings.UvIndex

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-from datetime import datetime
-
 from .base import Credential, ProviderError
 
 NAME = "command"
@@ -28,6 +24,8 @@ def _expiry(value):
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, str):
+        from datetime import datetime
+
         try:
             return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
         except ValueError:
@@ -44,6 +42,8 @@ def parse_output(stdout: bytes, default_username: str) -> Credential:
     if not text:
         raise ValueError("it printed nothing")
     if text.startswith("{"):
+        import json
+
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -62,6 +62,8 @@ def parse_output(stdout: bytes, default_username: str) -> Credential:
 
 
 def fetch(url, settings) -> Credential:
+    import subprocess
+
     argv = settings["command"]
     timeout = settings.get("timeout", 30)
     name = describe(settings)
