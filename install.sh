@@ -1,21 +1,33 @@
 #!/bin/sh
-# Install uv-shim for this user: a private Python environment and the `uv` launcher.
+# Install uv-shim: a private Python environment, the `uv`/`uvx` launchers, completions and
+# the PATH block in your shell profiles. Running it again changes nothing.
 #
-#   ./install.sh [--prefix DIR] [--real-uv PATH] [--no-modify-path] [--python PYTHON]
+#   ./install.sh [--prefix DIR] [--real-uv PATH] [--shell bash|zsh|fish|all]
+#                [--no-modify-path] [--python PYTHON]
+#   ./install.sh --system [--real-uv PATH]     # images and dev containers: /opt/uv-shim
+#   ./install.sh --uninstall [--prefix DIR | --system]
 #
-# DIR defaults to $UV_SHIM_HOME, else ~/.local/share/uv-shim. The real uv is the one
-# given, else the first uv on PATH that is not the shim; with no uv anywhere, uv is
-# installed from the package registry into the shim's own environment.
+# DIR defaults to $UV_SHIM_HOME, else ~/.local/share/uv-shim. The real uv is the one given,
+# else the first uv on PATH that is not the shim; with no uv at all, uv is installed from
+# the package registry into the shim's own environment. --shell defaults to your login
+# shell. --system links uv, uvx and uv-shim into a PATH directory ahead of the real uv,
+# writes /etc/profile.d/uv-shim.sh and fish's system conf.d; the team config is read from
+# /etc/uv-shim/config.toml.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-prefix=${UV_SHIM_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/uv-shim}
+prefix=""
 real_uv=""
 python=${PYTHON:-python3}
 modify_path=1
+shell_choice=""
+system=0
+uninstall=0
+root=""
 
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { printf 'install.sh: error: %s\n' "$1" >&2; exit 1; }
+say() { [ -z "$1" ] || printf '%s\n' "$1"; }
 
 while [ $# -gt 0 ]; do
   case $1 in
@@ -24,48 +36,122 @@ while [ $# -gt 0 ]; do
     --real-uv) [ $# -ge 2 ] || die "--real-uv needs a path"; real_uv=$2; shift 2 ;;
     --real-uv=*) real_uv=${1#*=}; shift ;;
     --python) [ $# -ge 2 ] || die "--python needs an interpreter"; python=$2; shift 2 ;;
+    --shell) [ $# -ge 2 ] || die "--shell needs bash, zsh, fish or all"; shell_choice=$2; shift 2 ;;
+    --shell=*) shell_choice=${1#*=}; shift ;;
     --no-modify-path) modify_path=0; shift ;;
+    --system) system=1; shift ;;
+    --root) [ $# -ge 2 ] || die "--root needs a directory"; root=$2; shift 2 ;;  # /etc lives under it (tests)
+    --uninstall) uninstall=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
 
+case $shell_choice in ""|bash|zsh|fish|all) ;; *) die "--shell must be bash, zsh, fish or all" ;; esac
+if [ -z "$prefix" ]; then
+  if [ "$system" = 1 ]; then prefix=$root/opt/uv-shim
+  else prefix=${UV_SHIM_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/uv-shim}
+  fi
+fi
+venv=$prefix/venv
+shim=$venv/bin/uv-shim
+
+if [ "$uninstall" = 1 ]; then
+  [ -d "$prefix" ] || { printf 'nothing to uninstall: %s does not exist\n' "$prefix"; exit 0; }
+  if [ -x "$shim" ]; then
+    "$shim" shell uninstall --prefix "$prefix" | grep -v '^nothing to remove$' || true
+  else
+    printf 'install.sh: warning: %s is missing; shell profile blocks were not removed\n' "$shim" >&2
+  fi
+  for item in bin/uv bin/uvx bin/uv-shim real-uv source-cksum completions venv bin; do
+    if [ -e "$prefix/$item" ] || [ -L "$prefix/$item" ]; then
+      rm -rf "${prefix:?}/$item"
+      printf 'removed %s\n' "$prefix/$item"
+    fi
+  done
+  rmdir "$prefix" 2>/dev/null && printf 'removed %s\n' "$prefix"
+  exit 0
+fi
+
 command -v "$python" >/dev/null 2>&1 || die "$python not found: uv-shim needs Python 3.9 or newer"
 "$python" -c 'import sys; sys.exit(sys.version_info < (3, 9))' || die "$python is older than 3.9"
-
 if [ -n "$real_uv" ]; then
-  [ -x "$real_uv" ] || die "--real-uv $real_uv is not an executable file"
+  if [ ! -x "$real_uv" ] || [ -d "$real_uv" ]; then die "--real-uv $real_uv is not an executable file"; fi
   if grep -q 'uv-shim launcher' "$real_uv" 2>/dev/null; then die "--real-uv $real_uv is the shim itself"; fi
 fi
 
-venv=$prefix/venv
+changed=0
+# The private environment: rebuilt only when the source changed.
+cksum=$(cd "$here" && find shim pyproject.toml -type f \( -name '*.py' -o -name pyproject.toml \) | LC_ALL=C sort \
+        | xargs cat | cksum)
 if [ ! -x "$venv/bin/python" ]; then
-  printf 'creating %s\n' "$venv"
   "$python" -m venv "$venv"
+  printf 'created %s\n' "$venv"
+  changed=1
 fi
-printf 'installing uv-shim into %s\n' "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "$here"
+if [ ! -x "$shim" ] || [ "$(cat "$prefix/source-cksum" 2>/dev/null)" != "$cksum" ]; then
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "$here"
+  printf '%s\n' "$cksum" > "$prefix/source-cksum"
+  printf 'installed uv-shim into %s\n' "$venv"
+  changed=1
+fi
 
 if [ -z "$real_uv" ]; then
-  # The first uv on PATH that is not a shim launcher, outside our own bin directory.
-  real_uv=$(PATH=$PATH "$venv/bin/python" -I -c '
+  real_uv=$("$venv/bin/python" -I -c '
 import sys
 from shim import real_uv
 print(real_uv.search_path([sys.argv[1]]) or "")' "$prefix/bin")
 fi
 if [ -z "$real_uv" ]; then
-  printf 'no uv found on PATH: installing uv from the package registry into %s\n' "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check uv
+  if [ ! -x "$venv/bin/uv" ]; then
+    printf 'no uv found on PATH: installing uv from the package registry into %s\n' "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check uv
+    changed=1
+  fi
   real_uv=$venv/bin/uv
 fi
 
-"$venv/bin/uv-shim" setup --prefix "$prefix" --real-uv "$real_uv"
+out=$("$shim" setup --prefix "$prefix" --real-uv "$real_uv") && say "$out"
+[ -z "$out" ] || changed=1
 
-case ":$PATH:" in
-  *":$prefix/bin:"*) ;;
-  *)
-    if [ "$modify_path" = 1 ]; then
-      printf '\nadd uv-shim to PATH, ahead of the real uv, in your shell profile:\n  export PATH="%s:$PATH"\n' "$prefix/bin"
-    fi ;;
-esac
-printf 'done: %s/bin/uv now runs %s\n' "$prefix" "$real_uv"
+mkdir -p "$prefix/completions"
+for file in uv-shim.bash _uv-shim uv-shim.fish; do
+  if ! cmp -s "$here/completions/$file" "$prefix/completions/$file"; then
+    cp "$here/completions/$file" "$prefix/completions/$file"
+    printf 'wrote %s\n' "$prefix/completions/$file"
+    changed=1
+  fi
+done
+
+if [ "$system" = 1 ]; then
+  # A directory of PATH that comes before the real uv's, so that non-login shells find the shim too.
+  real_dir=$(dirname "$real_uv")
+  link_dir=""
+  old_ifs=$IFS; IFS=:
+  for dir in $PATH; do
+    [ "$dir" = "$real_dir" ] && break
+    case $dir in "$prefix"/*|"") continue ;; esac
+    if [ -d "$dir" ] && [ -w "$dir" ]; then link_dir=$dir; break; fi
+  done
+  IFS=$old_ifs
+  if [ -z "$link_dir" ]; then
+    printf 'install.sh: warning: no PATH directory comes before %s; only login shells (profile.d) will find the shim\n' "$real_dir" >&2
+    out=$(UV_SHIM_HOME=$prefix "$shim" shell install --system --prefix "$prefix" --root "${root:-/}")
+  else
+    out=$(UV_SHIM_HOME=$prefix "$shim" shell install --system --prefix "$prefix" --root "${root:-/}" \
+          --link-dir "$link_dir")
+  fi
+  say "$out"; [ -z "$out" ] || changed=1
+elif [ "$modify_path" = 1 ]; then
+  out=$(UV_SHIM_HOME=$prefix "$shim" shell install --prefix "$prefix" ${shell_choice:+--shell "$shell_choice"})
+  say "$out"; [ -z "$out" ] || changed=1
+fi
+
+if [ "$changed" = 0 ]; then
+  printf 'uv-shim is already installed in %s; nothing changed\n' "$prefix"
+else
+  printf 'done: %s/bin/uv runs %s\n' "$prefix" "$real_uv"
+  if [ "$modify_path" = 1 ] && [ "$system" = 0 ]; then
+    printf 'open a new shell so that uv is the shim (%s/bin/uv-shim doctor checks it)\n' "$prefix"
+  fi
+fi

@@ -30,10 +30,42 @@ def cmd_setup(args) -> int:
     real = os.path.abspath(real)
     from . import launcher_script
 
-    for path in launcher_script.write(home, real):
-        print(f"wrote {path}")
-    print(f"real uv: {real}")
+    for line in launcher_script.write(home, real):
+        print(line)
     return 0
+
+
+def _shells(choice):
+    from . import shell
+
+    if choice == "all":
+        return list(shell.SHELLS)
+    return [choice or shell.detect_shell()]
+
+
+def cmd_shell(args) -> int:
+    from . import shell
+
+    home = Path(args.prefix) if args.prefix else paths.shim_home()
+    if args.action == "install":
+        real = real_uv.find(home, _shim_dirs(home))
+        if args.system:
+            shell.install_system(home, Path(args.root or "/"), args.link_dir)
+        else:
+            shell.install(_shells(args.shell), home, real)
+        return 0
+    if args.action == "uninstall":
+        if not shell.uninstall(home):
+            print("nothing to remove")
+        return 0
+    try:
+        real = real_uv.find(home, _shim_dirs(home))
+    except ShimError:
+        real = ""
+    rows = shell.status(home, real)
+    for path, state in rows:
+        print(f"{state:>9}  {path}")
+    return 0 if any(state == "current" for _, state in rows) else 1
 
 
 def _coverage(url: str, name, config, context) -> str:
@@ -128,9 +160,20 @@ def cmd_doctor(args) -> int:
         print(f"{'ok  ' if ok else 'FAIL'} {text}")
 
     first = _first_uv_on_path()
-    line(bool(first) and real_uv.is_shim(first),
-         f"first uv on PATH: {first or 'none'}" + ("" if first and real_uv.is_shim(first) else
-                                                    f" (expected the shim, {home / 'bin' / 'uv'}: put {home / 'bin'} first on PATH)"))
+    shim_first = bool(first) and real_uv.is_shim(first)
+    line(shim_first, f"first uv on PATH: {first or 'none'}" + ("" if shim_first else
+                                                              f" (expected the shim, {home / 'bin' / 'uv'})"))
+    if first and not shim_first:
+        from . import shell
+
+        culprits = shell.shadowing_lines(os.path.dirname(first))
+        for path, number, text in culprits:
+            print(f"     {path}:{number}: {text}")
+        where = "the line above" if len(culprits) == 1 else "the lines above"
+        print(f"     fix: {where} put{'s' if len(culprits) == 1 else ''} {os.path.dirname(first)} ahead of "
+              f"{home / 'bin'}; move {'it' if len(culprits) == 1 else 'them'} before the uv-shim block, or run "
+              f"`uv-shim shell install` and open a new shell" if culprits else
+              f"     fix: run `uv-shim shell install` and open a new shell, or put {home / 'bin'} first on PATH")
     try:
         real = real_uv.find(home, _shim_dirs(home))
         version = subprocess.run([real, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
@@ -242,6 +285,15 @@ def build_parser() -> argparse.ArgumentParser:
     setup.add_argument("--real-uv", help="path of the real uv")
     setup.add_argument("--prefix", help="shim home (default $UV_SHIM_HOME or ~/.local/share/uv-shim)")
     setup.set_defaults(func=cmd_setup)
+    shell_parser = sub.add_parser("shell", help="add, remove or show the PATH block in shell profiles")
+    shell_parser.add_argument("action", choices=["install", "uninstall", "status"])
+    shell_parser.add_argument("--shell", choices=["bash", "zsh", "fish", "all"],
+                              help="which shells (default: yours, detected)")
+    shell_parser.add_argument("--prefix", help="shim home (default $UV_SHIM_HOME or ~/.local/share/uv-shim)")
+    shell_parser.add_argument("--system", action="store_true", help="profile.d, fish conf.d and links for images")
+    shell_parser.add_argument("--root", help=argparse.SUPPRESS)  # a temporary root for tests
+    shell_parser.add_argument("--link-dir", help="with --system: where to link uv, uvx and uv-shim")
+    shell_parser.set_defaults(func=cmd_shell)
     return parser
 
 
