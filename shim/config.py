@@ -7,6 +7,7 @@ A bad file is one ConfigError naming the file, line and key (exit 2).
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -118,8 +119,23 @@ def _check_entry(entry, index: int, text: str, source: str) -> CredentialRule:
     return CredentialRule(_prefix_form(url), module.NAME, settings, f"{source}:{_line_of(text, index)}")
 
 
+def check_safe(path: Path) -> None:
+    """Refuse a config that others could have written: it names commands uv-shim runs."""
+    if os.name == "nt":  # pragma: no cover - POSIX permission bits only
+        return
+    info = os.stat(path)
+    if info.st_mode & 0o022:
+        who = "everyone" if info.st_mode & 0o002 else "its group"
+        raise ConfigError(f"{path} is writable by {who}; refusing it, since it can name commands to run",
+                          fix=f"chmod go-w {path}")
+    if info.st_uid not in (os.getuid(), 0):
+        raise ConfigError(f"{path} belongs to another user (uid {info.st_uid}); refusing it, since it can name "
+                          "commands to run", fix=f"take ownership of it (chown) or remove it")
+
+
 def load_file(path: Path) -> list:
     try:
+        check_safe(path)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return []

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from . import toml_text
-from .atomic import replace_file
+from .atomic import remove_leftovers, replace_file
 from .errors import warn
 from .locking import file_lock
 from .redact import redact_url, split_userinfo
@@ -23,6 +23,7 @@ RECEIPT = "uv-receipt.toml"
 _HTTP_USERINFO = re.compile(r"(?P<scheme>[Hh][Tt][Tt][Pp][Ss]?://)[^/?#\"'\s]*@")
 _HTTP_USERINFO_BYTES = re.compile(rb"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\"'\s]*@")
 MASK = "****"
+MAX_RECEIPT = 1 << 20  # uv writes a few hundred bytes; anything past 1 MiB is not a receipt
 DEDUPED_LISTS = ("index", "extra-index-url", "find-links")
 
 
@@ -109,27 +110,46 @@ def _walk_strings(node, place, visit):
                 _walk_strings(value, f"{place}[{index}]", visit)
 
 
-def _describe_receipt(receipt: Receipt, data: dict) -> None:
+def _check_shape(data: dict) -> None:
+    """Raise ValueError unless the receipt has the shape uv writes (types of the keys we read)."""
     tool = data.get("tool")
     if not isinstance(tool, dict):
         raise ValueError("no [tool] table")
-    for req in tool.get("requirements") or []:
-        if isinstance(req, dict) and isinstance(req.get("name"), str):
-            receipt.packages.append(req["name"])
-        if isinstance(req, dict) and isinstance(req.get("index"), str):
-            receipt.indexes.append(IndexRef(_strip(req["index"]), None, "requirements.index"))
-    options = tool.get("options") or {}
+    for key in ("requirements", "constraints", "overrides", "entrypoints"):
+        value = tool.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise ValueError(f"tool.{key} is not a list of tables")
+    options = tool.get("options", {})
     if not isinstance(options, dict):
-        raise ValueError("[tool.options] is not a table")
-    for entry in options.get("index") or []:
-        if isinstance(entry, dict) and isinstance(entry.get("url"), str):
-            receipt.indexes.append(IndexRef(_strip(entry["url"]), entry.get("name"), "index"))
-    if isinstance(options.get("index-url"), str):
+        raise ValueError("tool.options is not a table")
+    if not isinstance(options.get("index-url", ""), str):
+        raise ValueError("tool.options.index-url is not a string")
+    for key in ("extra-index-url", "find-links"):
+        value = options.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"tool.options.{key} is not a list of strings")
+    index = options.get("index", [])
+    if not isinstance(index, list) or not all(isinstance(v, dict) and isinstance(v.get("url"), str) for v in index):
+        raise ValueError("tool.options.index is not a list of tables with a url")
+
+
+def _describe_receipt(receipt: Receipt, data: dict) -> None:
+    _check_shape(data)
+    tool = data["tool"]
+    for req in tool.get("requirements", []):
+        if isinstance(req.get("name"), str):
+            receipt.packages.append(req["name"])
+        if isinstance(req.get("index"), str):
+            receipt.indexes.append(IndexRef(_strip(req["index"]), None, "requirements.index"))
+    options = tool.get("options", {})
+    for entry in options.get("index", []):
+        name = entry.get("name") if isinstance(entry.get("name"), str) else None
+        receipt.indexes.append(IndexRef(_strip(entry["url"]), name, "index"))
+    if options.get("index-url"):
         receipt.indexes.append(IndexRef(_strip(options["index-url"]), None, "index-url"))
     for key in ("extra-index-url", "find-links"):
-        for url in options.get(key) or []:
-            if isinstance(url, str):
-                receipt.indexes.append(IndexRef(_strip(url), None, key))
+        for url in options.get(key, []):
+            receipt.indexes.append(IndexRef(_strip(url), None, key))
 
 
 def _duplicates(options) -> list:
@@ -149,16 +169,25 @@ def _duplicates(options) -> list:
 def inspect(path: Path, fix: bool = False, dedupe: bool = False) -> Receipt:
     """Read a receipt; with fix, also remove credentials (and duplicates with dedupe) in place."""
     receipt = Receipt(name=path.parent.name, path=path)
-    if path.is_symlink():
+    if path.is_symlink() or path.parent.is_symlink():
         receipt.error = "is a symlink; left alone"
         return receipt
     try:
+        if path.stat().st_size > MAX_RECEIPT:
+            receipt.error = f"is larger than {MAX_RECEIPT // 1024} KiB, not a uv receipt; left alone"
+            return receipt
         raw = path.read_bytes()
         text = raw.decode("utf-8")
         data = toml_text.parse(text)
         _describe_receipt(receipt, data)
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        receipt.error = f"cannot be parsed ({type(exc).__name__}); left alone"
+    except UnicodeDecodeError:
+        receipt.error = "is not UTF-8; left alone"
+        return receipt
+    except ValueError as exc:  # invalid TOML (with line and column) or not the shape uv writes
+        receipt.error = f"cannot be read as a uv receipt ({exc}); left alone"
+        return receipt
+    except OSError as exc:
+        receipt.error = f"cannot be read ({exc.strerror}); left alone"
         return receipt
     # A fast look first: most receipts hold no credential.
     credentials = bool(_HTTP_USERINFO_BYTES.search(raw))
@@ -221,6 +250,7 @@ def repair(tool_dir: Path, names=None, dedupe: bool = False) -> list:
     results = []
     with file_lock(tool_dir / ".lock", "uv's tools lock"):
         for path in paths:
+            remove_leftovers(path.parent)  # from a uv-shim killed mid-write
             receipt = inspect(path, fix=True, dedupe=dedupe)
             if receipt.error:
                 warn(f"{path} {receipt.error}")

@@ -19,8 +19,8 @@ import os
 import time
 from pathlib import Path
 
-from . import paths
-from .atomic import replace_file
+from . import faults, paths
+from .atomic import remove_leftovers, replace_file
 from .errors import ShimError
 
 MIN_LEFT = 300.0  # seconds: never hand out a token this close to its expiry
@@ -81,6 +81,7 @@ def read(name: str):
 
 def write(name: str, entry: dict) -> None:
     directory = _ensure_dir()
+    remove_leftovers(directory)
     replace_file(directory / f"{name}.json", json.dumps(entry, sort_keys=True).encode(), mode=0o600)
 
 
@@ -195,8 +196,10 @@ def get_or_fetch(name: str, fetch, describe: dict):
         credential = cached()  # another process may have refreshed it while we waited
         if credential:
             return credential, "hit"
+        faults.reached("token_cache.locked")
         issued = time.time()
         credential = fetch()
+        faults.reached("token_cache.fetched")
         if credential.expires_at:
             write(name, {**describe, "username": credential.username, "password": credential.password,
                          "issued_at": issued, "expires_at": credential.expires_at})

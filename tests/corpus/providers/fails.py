@@ -1,0 +1,3 @@
+import sys
+print("vault: permission denied", file=sys.stderr)
+sys.exit(2)

@@ -1,0 +1,1 @@
+print('{"username": "aws", "token": "x"}')

@@ -1,0 +1,2 @@
+import sys
+sys.stdout.buffer.write(b"tok\xff\xfeen\n")
