@@ -18,10 +18,12 @@ from .redact import redact_url, split_userinfo
 
 RECEIPT = "uv-receipt.toml"
 # userinfo in an http(s) URL (also git+https); ssh's `git@host` is a user name, not a secret.
-# The authority ends at / ? # a quote or a space; greedy matching strips up to its last "@".
+# The authority ends at / ? # or a space; greedy matching strips up to its last "@".
 # (`git+https://` is covered: the match starts at its `https://`.)
-_HTTP_USERINFO = re.compile(r"(?P<scheme>[Hh][Tt][Tt][Pp][Ss]?://)[^/?#\"'\s]*@")
-_HTTP_USERINFO_BYTES = re.compile(rb"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\"'\s]*@")
+_HTTP_USERINFO = re.compile(r"(?P<scheme>[Hh][Tt][Tt][Pp][Ss]?://)[^/?#\s]*@")
+# The same inside TOML text, where a `"` also ends it (the end of a basic string).
+_TEXT_USERINFO = re.compile(r"(?P<scheme>[Hh][Tt][Tt][Pp][Ss]?://)[^/?#\"\s]*@")
+_HTTP_USERINFO_BYTES = re.compile(rb"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\"\s]*@")
 MASK = "****"
 MAX_RECEIPT = 1 << 20  # uv writes a few hundred bytes; anything past 1 MiB is not a receipt
 DEDUPED_LISTS = ("index", "extra-index-url", "find-links")
@@ -219,7 +221,7 @@ def inspect(path: Path, fix: bool = False, dedupe: bool = False) -> Receipt:
 def _edit_text(text: str, data: dict):
     """Cut the userinfo out of the text itself, so no other byte can change; None unless the
     result parses to exactly the original data minus credentials."""
-    new = _strip(text)
+    new = _TEXT_USERINFO.sub(lambda m: m.group("scheme"), text)
     try:
         return new if toml_text.parse(new) == _strip_all(data) else None
     except ValueError:

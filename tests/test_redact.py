@@ -11,3 +11,5 @@ def test_redact_url():
 def test_redact_text_and_split():
     assert redact_text("GET http://a:b@c/d and https://tok@e/f") == "GET http://a:***@c/d and https://***@e/f"
     assert split_userinfo("git+https://u:p@h:8/x?y") == ("git+https://h:8/x?y", "u", "p")
+    assert redact_text("see 'https://u:p@ss@h/x' now") == "see 'https://u:***@h/x' now"
+    assert redact_text("https://u:a'b\"c@h/") == "https://u:***@h/"
