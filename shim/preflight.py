@@ -41,12 +41,11 @@ def probe_url(supply) -> str:
     return url.rstrip("/") + f"/{package}/"
 
 
-def status_of(supply) -> int:
-    """HTTP status for the probe; 0 when the index could not be reached."""
-    credential = supply.credential
+def _status(url: str, credential) -> int:
+    """HTTP status of an authenticated GET of `url`; 0 when it could not be reached."""
     token = base64.b64encode(f"{credential.username}:{credential.password}".encode()).decode()
     request = urllib.request.Request(
-        probe_url(supply),
+        url,
         headers={
             "Authorization": f"Basic {token}",
             "Accept": "application/vnd.pypi.simple.v1+json, text/html;q=0.5",
@@ -59,8 +58,22 @@ def status_of(supply) -> int:
     except urllib.error.HTTPError as exc:
         return exc.code
     except (urllib.error.URLError, OSError) as exc:
-        debug(f"preflight {redact_url(supply.need.url)}: {type(exc).__name__}")
+        debug(f"preflight {redact_url(url)}: {type(exc).__name__}")
         return 0
+
+
+def status_of(supply) -> int:
+    """Status of the probe for this supply's index (one package page, or the page itself)."""
+    url = probe_url(supply)
+    status = _status(url, supply.credential)
+    if status == 404 and url != supply.need.url and _refused(supply, 404):
+        # An index that also answers 404 to a bad token (CodeArtifact): the index root tells
+        # "package absent" (root readable) from "token refused" (root 404 too).
+        root = _status(supply.need.url, supply.credential)
+        if 200 <= root < 400:
+            debug(f"{redact_url(supply.need.url)}: {supply.need.packages[0]} is absent, the credential is accepted")
+            return root
+    return status
 
 
 def _probe_all(items: list) -> list:

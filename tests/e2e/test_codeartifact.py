@@ -171,3 +171,12 @@ def test_explicit_config_with_profile_and_duration(tmp_path, ca):
     assert ca.calls[0]["duration"] == "900"
     cache = json.loads(next((box.home / ".cache" / "uv-shim").glob("*.json")).read_text())
     assert cache["profile"] == "dev"
+
+
+def test_absent_package_is_not_taken_for_a_refused_token(tmp_path, ca):
+    """CodeArtifact answers 404 for both; the readable index root tells them apart."""
+    box = make_box(tmp_path, ca)
+    result = box.uv("tool", "install", "--python", BASE_PYTHON, "--index-url", ca.index_url, "no-such-tool")
+    assert "uv-shim: error" not in result.stderr
+    assert result.returncode != 0 and "no-such-tool" in result.stderr  # uv's own "not found"
+    assert len(ca.calls) == 1  # the token was accepted: no refresh

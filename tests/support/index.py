@@ -96,6 +96,9 @@ class PackageIndex:
                 failure = index.auth_failure(self.headers.get("Authorization"))
                 if failure:
                     return self._send(failure, b"unauthorized")
+                if path.rstrip("/") == "/simple":
+                    links = "".join(f'<a href="/simple/{p}/">{p}</a>\n' for p in sorted(index.files))
+                    return self._send(200, f"<!DOCTYPE html><html><body>\n{links}</body></html>".encode())
                 match = re.fullmatch(r"/simple/([^/]+)/?", path)
                 if match:
                     files = index.files.get(_normalize(match.group(1)))
