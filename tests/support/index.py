@@ -23,8 +23,13 @@ class PackageIndex:
         self.files = {}  # project -> {filename: bytes}
         self.requests = []  # (path, status, authorization header or None)
         self.lock = threading.Lock()
+        self.file_delay = 0.0  # seconds to stall before serving a wheel (a slow upgrade)
+        self.stalled = threading.Event()  # set when a wheel request is being stalled
+        self.closing = threading.Event()
         handler = self._handler()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.server.block_on_close = False
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -47,6 +52,7 @@ class PackageIndex:
         return [auth for _, _, auth in self.requests if auth]
 
     def close(self) -> None:
+        self.closing.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -110,6 +116,9 @@ class PackageIndex:
                     )
                     return self._send(200, f"<!DOCTYPE html><html><body>\n{links}</body></html>".encode())
                 match = re.fullmatch(r"/files/([^/]+)", path)
+                if match and index.file_delay:
+                    index.stalled.set()
+                    index.closing.wait(index.file_delay)
                 if match:
                     for files in index.files.values():
                         if match.group(1) in files:
