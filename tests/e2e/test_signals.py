@@ -60,6 +60,11 @@ def test_ctrl_c_while_the_provider_runs_returns_130(tmp_path, index):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     assert proc.stderr.readline().strip() == "started"
     os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"the shim did not stop on Ctrl-C; stderr: {err}")
+    assert proc.returncode == 130, err
     assert "Traceback" not in err
