@@ -96,6 +96,35 @@ def upgrade_row(box, ca, runs):
     return row
 
 
+def uncovered_project_rows(box, runs):
+    """Project commands whose indexes no provider covers: what the shim's check costs."""
+    from tests.support.index import PackageIndex
+
+    public = PackageIndex(password=None)
+    try:
+        public.publish("other-lib", "1.0")
+        project = box.write("proj/pyproject.toml", f"""[project]
+name = "bench-app"
+version = "0.1.0"
+requires-python = ">=3.9"
+dependencies = ["other-lib"]
+
+[tool.uv]
+package = false
+index-url = "{public.url}"
+""").parent
+        env = {**box.env, "UV_PYTHON": BASE_PYTHON}
+        subprocess.run([box.real_uv, "--directory", project, "sync"], env=env, check=True, capture_output=True)
+        rows = []
+        for argv in (["lock"], ["run", "python", "-c", "pass"]):
+            full = ["--directory", str(project), *argv]
+            rows.append(side_by_side(f"uncovered index: uv {' '.join(argv[:1])}", [box.shim, *full],
+                                     [box.real_uv, *full], env, env, runs))
+        return rows
+    finally:
+        public.close()
+
+
 def aws_calls_row(box, ca, invocations):
     """AWS calls for `invocations` upgrades starting from an empty token cache (goal: 1)."""
     env = {**box.env, **ca.env()}
@@ -181,6 +210,7 @@ def main() -> int:
         box = Sandbox(Path(tmp), NEWEST)
         install_shim(box)
         rows = passthrough_rows(box, runs)
+        uncovered = uncovered_project_rows(box, max(5, runs // 2))
         if args.guard:
             worst = max(row["ratio"] for row in rows)
             if worst > args.guard:
@@ -196,6 +226,7 @@ def main() -> int:
             ca.close()
     repair_rows([50, 100, 200] if args.short else [50, 100, 200, 400])
     print(f"warm-cache upgrade added {upgrade['added']:.1f} ms (AWS calls during it: {upgrade['aws_calls']})")
+    print("uncovered project commands added " + ", ".join(f"{r['added']:.1f} ms" for r in uncovered))
     if args.guard:
         print(f"guard ok: every pass-through row within {args.guard}x of the real uv")
     return 0

@@ -17,7 +17,12 @@ TRAILING = {"uv__run", "uv__tool__run", "uv__tool__uvx"}
 # Short spellings of the options the shim reads.
 SHORT_ALIASES = {"-i": "--index-url", "-f": "--find-links", "-h": "--help"}
 
-INTERCEPTED = {"uv__tool__install", "uv__tool__upgrade", "uv__tool__run"}
+TOOL_KEYS = {"uv__tool__install", "uv__tool__upgrade", "uv__tool__run", "uv__tool__uvx"}
+# Commands that may reach a package index (the shim supplies credentials for them).
+INDEX_KEYS = {"uv__sync", "uv__lock", "uv__add", "uv__remove", "uv__run", "uv__export", "uv__tree",
+              "uv__upgrade", "uv__venv", "uv__build", "uv__version", "uv__publish",
+              "uv__pip__install", "uv__pip__sync", "uv__pip__compile"}
+INTERCEPTED = TOOL_KEYS | INDEX_KEYS
 
 
 class ParsedArgs:

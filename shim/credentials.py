@@ -134,3 +134,19 @@ def inject(supplies: list, env: dict) -> None:
             warn(f"two different credentials for host {host}; netrc can hold one per host, the last is used")
         fresh[host] = (credential.username, credential.password)
     netrc.hand_to_uv(fresh, env)
+
+
+def supply(needs: list, config, context: Context, environ: dict) -> dict:
+    """Plan, obtain, check (one request per index) and inject; returns `environ`.
+
+    When no provider covers any index this returns at once, having imported nothing more.
+    """
+    supplies = plan(needs, config, context)
+    if not supplies:
+        return environ
+    obtain(supplies)
+    from . import preflight
+
+    preflight.check(supplies)
+    inject(supplies, environ)
+    return environ

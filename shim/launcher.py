@@ -44,10 +44,17 @@ def run(args: list) -> None:
     env = os.environ
     if env.get("UV_SHIM_DISABLE") != "1":
         parsed = argv_mod.parse(args)
-        if parsed.intercepted:
+        if parsed.key in argv_mod.TOOL_KEYS and parsed.intercepted:
             from .tool_commands import prepare
 
             env = prepare(parsed)
+        elif parsed.intercepted:
+            from .quick_check import may_need_credentials
+
+            if may_need_credentials(parsed, env):
+                from .project_commands import prepare
+
+                env = prepare(parsed)
     exec_uv(real, args, env)
 
 

@@ -13,7 +13,6 @@ owner's PID is used and taken over when psutil says that process is gone.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import time
@@ -48,8 +47,10 @@ def _ensure_dir() -> Path:
 
 
 def key_name(provider: str, key: dict) -> str:
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
-    return f"{provider}-{digest}"
+    """A readable file name made of the key's values: `codeartifact--corp--111122223333--…`."""
+    parts = [provider] + [str(key[k]) for k in sorted(key) if k != "provider" and key[k] not in (None, "")]
+    safe = "--".join("".join(c if c.isalnum() or c in "._-" else "_" for c in part) for part in parts)
+    return safe[:200]
 
 
 def is_fresh(entry: dict, now: float = None) -> bool:

@@ -10,7 +10,7 @@ import os
 import re
 
 from . import config as config_mod
-from . import credentials, paths, preflight, receipts, uv_settings
+from . import credentials, paths, receipts, uv_settings
 from .errors import info
 from .providers.base import Context
 from .redact import split_userinfo
@@ -75,12 +75,5 @@ def prepare(parsed) -> dict:
             if not need.packages:
                 need.packages = [r.name for r in found][:1]
 
-    context = Context(environ=environ, uv_indexes=user)
-    supplies = credentials.plan(needs, config, context)
-    if not supplies:
-        return environ
-    credentials.obtain(supplies)
-    preflight.check(supplies)
-    credentials.inject(supplies, environ)
-    return environ
+    return credentials.supply(needs, config, Context(environ=environ, uv_indexes=user), environ)
 

@@ -1,14 +1,14 @@
-"""The indexes the user's uv configuration brings to a `uv tool` command.
+"""The indexes the user's uv configuration brings to a command.
 
-Sources, as uv reads them for tool commands: the command line, `UV_*` variables, and
-the user and system `uv.toml` (or `--config-file` / `UV_CONFIG_FILE`; none with
-`--no-config` / `UV_NO_CONFIG`). Project files are ignored by `uv tool`, as uv does.
+Sources, as uv reads them: the command line, `UV_*` variables, and the user and system
+`uv.toml` (or only `--config-file` / `UV_CONFIG_FILE`; none with `--no-config` /
+`UV_NO_CONFIG`). Project settings are added by `project.py` for project and pip
+commands; `uv tool` commands ignore them, as uv does.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from . import paths, toml_text
 from .errors import warn
@@ -46,24 +46,28 @@ def from_command_line(parsed, environ) -> list:
     return found
 
 
+def explicit_config(parsed, environ):
+    """`--config-file` / UV_CONFIG_FILE: the only settings file uv reads then."""
+    return (parsed.values("--config-file") or [environ.get("UV_CONFIG_FILE", "")])[-1] or None
+
+
+def config_disabled(parsed, environ) -> bool:
+    return parsed.flag("--no-config") or parsed.flag("--isolated") or environ.get("UV_NO_CONFIG") in ("1", "true")
+
+
 def config_files(parsed, environ) -> list:
-    explicit = (parsed.values("--config-file") or [environ.get("UV_CONFIG_FILE", "")])[-1]
+    explicit = explicit_config(parsed, environ)
     if explicit:
-        return [Path(explicit)]
-    if parsed.flag("--no-config") or parsed.flag("--isolated") or environ.get("UV_NO_CONFIG") in ("1", "true"):
+        return [explicit]
+    if config_disabled(parsed, environ):
         return []
     files = [paths.user_uv_config(), paths.system_uv_config()]
-    return [f for f in files if f is not None and f.is_file()]
+    return [str(f) for f in files if f is not None and f.is_file()]
 
 
-def from_file(path: Path) -> list:
-    try:
-        data = toml_text.parse(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        warn(f"ignoring {path}: cannot be parsed ({type(exc).__name__})")
-        return []
+def indexes_in(data: dict, source: str) -> list:
+    """Indexes of a uv settings table (uv.toml, `[tool.uv]`, or their `[pip]` section)."""
     found = []
-    source = str(path)
     for entry in data.get("index") or []:
         if isinstance(entry, dict) and isinstance(entry.get("url"), str):
             name = entry.get("name") if isinstance(entry.get("name"), str) else None
@@ -72,15 +76,39 @@ def from_file(path: Path) -> list:
         found.append(UvIndex(data["index-url"], None, source))
     for key in ("extra-index-url", "find-links"):
         values = data.get(key) or []
-        found.extend(UvIndex(v, None, source, key if key == "find-links" else "index-url")
-                     for v in values if isinstance(v, str))
+        if isinstance(values, list):
+            found.extend(UvIndex(v, None, source, key if key == "find-links" else "index-url")
+                         for v in values if isinstance(v, str))
     return found
 
 
-def user_indexes(parsed, environ=None) -> list:
-    """Indexes from the command line, the environment and the uv.toml files, in uv's order."""
+def from_file(path: str, pip: bool = False) -> list:
+    """Indexes of a uv.toml; with pip, also those of its `[pip]` section."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = toml_text.parse(handle.read())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        warn(f"ignoring {path}: cannot be parsed ({type(exc).__name__})")
+        return []
+    found = indexes_in(data, str(path))
+    if pip and isinstance(data.get("pip"), dict):
+        found += indexes_in(data["pip"], str(path))
+    return found
+
+
+def user_indexes(parsed, environ=None, project=False, pip=False) -> list:
+    """Indexes from the command line, the environment, the project (when asked) and the
+    user/system uv.toml files, in uv's order."""
     environ = os.environ if environ is None else environ
     found = from_command_line(parsed, environ)
+    if project and not explicit_config(parsed, environ) and not config_disabled(parsed, environ):
+        from .project import project_indexes
+
+        found.extend(project_indexes(parsed, environ, pip))
+    elif pip:
+        from .project import requirement_indexes_of
+
+        found.extend(requirement_indexes_of(parsed, environ))
     for path in config_files(parsed, environ):
-        found.extend(from_file(path))
+        found.extend(from_file(path, pip))
     return found

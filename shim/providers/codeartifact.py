@@ -13,7 +13,6 @@ import re
 import time
 from urllib.parse import urlsplit
 
-from .. import token_cache
 from ..errors import debug
 from .base import Credential, ProviderError
 
@@ -101,6 +100,8 @@ def describe(settings) -> str:
 
 
 def fetch(url, settings) -> Credential:
+    from .. import token_cache
+
     key = cache_key(url, settings)
     name = token_cache.key_name(NAME, key)
     credential, state = token_cache.get_or_fetch(name, lambda: _from_aws(key), key)
@@ -110,6 +111,8 @@ def fetch(url, settings) -> Credential:
 
 def refresh(url, settings) -> Credential:
     """Drop the cached token and get a new one (after the index refused it)."""
+    from .. import token_cache
+
     token_cache.drop(token_cache.key_name(NAME, cache_key(url, settings)))
     return fetch(url, settings)
 

@@ -17,7 +17,9 @@ class PackageIndex:
 
     prefix = ""  # path before /simple/ and /files/
 
-    def __init__(self, username="aws", password=None):
+    def __init__(self, username="aws", password=None, host="127.0.0.1"):
+        self.host = host
+        self.uploads = []  # (filename, authorization header) per accepted upload
         self.username = username
         self.password = password  # None: a public index
         self.files = {}  # project -> {filename: bytes}
@@ -27,7 +29,7 @@ class PackageIndex:
         self.stalled = threading.Event()  # set when a wheel request is being stalled
         self.closing = threading.Event()
         handler = self._handler()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = ThreadingHTTPServer((host, 0), handler)
         self.server.daemon_threads = True
         self.server.block_on_close = False
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -35,10 +37,14 @@ class PackageIndex:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/simple/"
+        return f"http://{self.host}:{self.server.server_port}/simple/"
+
+    @property
+    def upload_url(self) -> str:
+        return f"http://{self.host}:{self.server.server_port}/legacy/"
 
     def url_with(self, password: str) -> str:
-        return f"http://{self.username}:{password}@127.0.0.1:{self.server.server_port}/simple/"
+        return f"http://{self.username}:{password}@{self.host}:{self.server.server_port}/simple/"
 
     def publish(self, project: str, version: str) -> None:
         filename, data = make_wheel(project, version)
@@ -67,7 +73,16 @@ class PackageIndex:
         return None if self._authorized(header) else 401
 
     def post(self, handler, path):
-        return handler._send(404, b"not found")
+        """An upload endpoint (`uv publish`): /legacy/ with the same basic auth as the index."""
+        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        if path.split("?", 1)[0] != "/legacy/":
+            return handler._send(404, b"not found")
+        failure = self.auth_failure(handler.headers.get("Authorization"))
+        if failure:
+            return handler._send(403 if failure == 401 else failure, b"forbidden")
+        match = re.search(rb'filename="([^"]+)"', body)
+        self.uploads.append((match.group(1).decode() if match else "?", handler.headers.get("Authorization")))
+        return handler._send(200, b"OK")
 
     def _handler(self):
         index = self

@@ -1,0 +1,64 @@
+"""Prepare project, pip and publish commands (`uv sync`, `uv pip install`, `uv publish`, …).
+
+The indexes in play are found as uv finds them (project.py, uv_settings.py); those a
+provider covers get fresh credentials exactly as for tools. When none is covered, this
+returns at once: nothing heavy is imported on that path.
+"""
+
+from __future__ import annotations
+
+import os
+
+from . import config as config_mod
+from . import credentials, uv_settings
+from .providers.base import Context
+from .redact import split_userinfo
+
+PIP_KEYS = {"uv__pip__install", "uv__pip__sync", "uv__pip__compile"}
+PUBLISH_KEY = "uv__publish"
+DEFAULT_PUBLISH_URL = "https://upload.pypi.org/legacy/"
+
+
+def _has_userinfo(url: str) -> bool:
+    _, user, password = split_userinfo(url)
+    return user is not None or password is not None
+
+
+def prepare(parsed) -> dict:
+    environ = dict(os.environ)
+    config = config_mod.load()
+    if parsed.key == PUBLISH_KEY:
+        return _prepare_publish(parsed, environ, config)
+    found = uv_settings.user_indexes(parsed, environ, project=True, pip=parsed.key in PIP_KEYS)
+    # (An index whose URL carries its own credential is left to uv by credentials.plan.)
+    needs = credentials.merge_needs([credentials.Need(i.url, i.name, (), i.place) for i in found])
+    context = Context(environ=environ, uv_indexes=found)
+    return credentials.supply(needs, config, context, environ)
+
+
+def _user_gave_publish_credentials(parsed, environ) -> bool:
+    options = ("--username", "--password", "-p", "--token", "-t")
+    variables = ("UV_PUBLISH_USERNAME", "UV_PUBLISH_PASSWORD", "UV_PUBLISH_TOKEN")
+    return any(parsed.values(o) for o in options) or any(environ.get(v) for v in variables)
+
+
+def _prepare_publish(parsed, environ, config) -> dict:
+    """Supply UV_PUBLISH_USERNAME/PASSWORD for a publish URL a provider covers."""
+    if _user_gave_publish_credentials(parsed, environ):
+        return environ
+    from .project import named_publish_url
+
+    url = ((parsed.values("--publish-url") or [environ.get("UV_PUBLISH_URL", "")])[-1]
+           or named_publish_url(parsed, environ) or DEFAULT_PUBLISH_URL)
+    if _has_userinfo(url):
+        return environ
+    found = uv_settings.user_indexes(parsed, environ)
+    context = Context(environ=environ, uv_indexes=found)
+    supplies = credentials.plan([credentials.Need(url, place="publish")], config, context)
+    if not supplies:
+        return environ
+    credentials.obtain(supplies)
+    credential = supplies[0].credential
+    environ["UV_PUBLISH_USERNAME"] = credential.username
+    environ["UV_PUBLISH_PASSWORD"] = credential.password
+    return environ
