@@ -6,31 +6,14 @@ turns that into a message naming the index and provider, and exit 1.
 
 from __future__ import annotations
 
-import base64
 import re
-import urllib.error
-import urllib.request
 
+from . import http_probe
 from .errors import ShimError, debug, warn
 from .redact import redact_url
 
 TIMEOUT = 10.0
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # Following a redirect could send the Authorization header to another host.
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-_OPENER = None
-
-
-def _opener():
-    global _OPENER
-    if _OPENER is None:
-        _OPENER = urllib.request.build_opener(_NoRedirect())  # proxies from the environment
-    return _OPENER
+ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.5"
 
 
 def probe_url(supply) -> str:
@@ -42,22 +25,10 @@ def probe_url(supply) -> str:
 
 
 def _status(url: str, credential) -> int:
-    """HTTP status of an authenticated GET of `url`; 0 when it could not be reached."""
-    token = base64.b64encode(f"{credential.username}:{credential.password}".encode()).decode()
-    request = urllib.request.Request(
-        url,
-        headers={
-            "Authorization": f"Basic {token}",
-            "Accept": "application/vnd.pypi.simple.v1+json, text/html;q=0.5",
-            "User-Agent": "uv-shim preflight",
-        },
-    )
+    """HTTP status of an authenticated GET of `url` (redirects not followed); 0 when unreachable."""
     try:
-        with _opener().open(request, timeout=TIMEOUT) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except (urllib.error.URLError, OSError) as exc:
+        return http_probe.get_status(url, credential.username, credential.password, TIMEOUT, ACCEPT)
+    except (OSError, ValueError) as exc:  # ValueError: a malformed URL or port
         debug(f"preflight {redact_url(url)}: {type(exc).__name__}")
         return 0
 

@@ -17,8 +17,9 @@ class PackageIndex:
 
     prefix = ""  # path before /simple/ and /files/
 
-    def __init__(self, username="aws", password=None, host="127.0.0.1"):
+    def __init__(self, username="aws", password=None, host="127.0.0.1", tls=None):
         self.host = host
+        self.scheme = "https" if tls else "http"
         self.uploads = []  # (filename, authorization header) per accepted upload
         self.username = username
         self.password = password  # None: a public index
@@ -32,19 +33,21 @@ class PackageIndex:
         self.server = ThreadingHTTPServer((host, 0), handler)
         self.server.daemon_threads = True
         self.server.block_on_close = False
+        if tls:  # an ssl.SSLContext for the server side
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.server.server_port}/simple/"
+        return f"{self.scheme}://{self.host}:{self.server.server_port}/simple/"
 
     @property
     def upload_url(self) -> str:
-        return f"http://{self.host}:{self.server.server_port}/legacy/"
+        return f"{self.scheme}://{self.host}:{self.server.server_port}/legacy/"
 
     def url_with(self, password: str) -> str:
-        return f"http://{self.username}:{password}@{self.host}:{self.server.server_port}/simple/"
+        return f"{self.scheme}://{self.username}:{password}@{self.host}:{self.server.server_port}/simple/"
 
     def publish(self, project: str, version: str) -> None:
         filename, data = make_wheel(project, version)
