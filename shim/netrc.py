@@ -18,7 +18,7 @@ from . import paths
 from .atomic import replace_file
 from .errors import ShimError, warn
 
-_TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|(\S+)')
+_TOKEN = r'"((?:[^"\\]|\\.)*)"|(\S+)'
 
 
 def user_netrc_path(environ) -> Path:
@@ -37,7 +37,7 @@ def parse_entries(text: str) -> list:
         i += 1
         if line.lstrip().startswith("#"):
             continue
-        tokens = [m.group(0) for m in _TOKEN.finditer(line)]
+        tokens = [m.group(0) for m in re.finditer(_TOKEN, line)]
         j = 0
         while j < len(tokens):
             token = tokens[j]

@@ -6,9 +6,8 @@ turns that into a message naming the index and provider, and exit 1.
 
 from __future__ import annotations
 
-import re
-
 from . import http_probe
+from .receipts import normalize_name
 from .errors import ShimError, debug, warn
 from .redact import redact_url
 
@@ -20,7 +19,7 @@ def probe_url(supply) -> str:
     url = supply.need.url
     if supply.need.place == "find-links" or not supply.need.packages:
         return url
-    package = re.sub(r"[-_.]+", "-", supply.need.packages[0]).lower()
+    package = normalize_name(supply.need.packages[0])
     return url.rstrip("/") + f"/{package}/"
 
 

@@ -20,10 +20,11 @@ RECEIPT = "uv-receipt.toml"
 # userinfo in an http(s) URL (also git+https); ssh's `git@host` is a user name, not a secret.
 # The authority ends at / ? # or a space; greedy matching strips up to its last "@".
 # (`git+https://` is covered: the match starts at its `https://`.)
-_HTTP_USERINFO = re.compile(r"(?P<scheme>[Hh][Tt][Tt][Pp][Ss]?://)[^/?#\s]*@")
+# (Patterns are strings: `re` compiles them on first use, and most runs never need them.)
+_HTTP_USERINFO = r"(?P<scheme>[Hh][Tt][Tt][Pp][Ss]?://)[^/?#\s]*@"
 # The same inside TOML text, where a `"` also ends it (the end of a basic string).
-_TEXT_USERINFO = re.compile(r"(?P<scheme>[Hh][Tt][Tt][Pp][Ss]?://)[^/?#\"\s]*@")
-_HTTP_USERINFO_BYTES = re.compile(rb"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\"\s]*@")
+_TEXT_USERINFO = r"(?P<scheme>[Hh][Tt][Tt][Pp][Ss]?://)[^/?#\"\s]*@"
+_HTTP_USERINFO_BYTES = rb"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\"\s]*@"
 MASK = "****"
 MAX_RECEIPT = 1 << 20  # uv writes a few hundred bytes; anything past 1 MiB is not a receipt
 DEDUPED_LISTS = ("index", "extra-index-url", "find-links")
@@ -50,7 +51,12 @@ class Receipt:
 
 def normalize_name(name: str) -> str:
     """PEP 503 normalization, which uv uses for tool directory names."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    out = []
+    for char in name.lower():
+        char = "-" if char in "-_." else char
+        if not (char == "-" and out and out[-1] == "-"):
+            out.append(char)
+    return "".join(out)
 
 
 def tool_receipts(tool_dir: Path, names=None) -> list:
@@ -70,12 +76,12 @@ def tool_receipts(tool_dir: Path, names=None) -> list:
 
 
 def has_userinfo(url) -> bool:
-    return isinstance(url, str) and bool(_HTTP_USERINFO.search(url))
+    return isinstance(url, str) and "@" in url and bool(re.search(_HTTP_USERINFO, url))
 
 
 def _strip(text: str) -> str:
     """Remove the userinfo of every http(s) URL in `text`, and change nothing else."""
-    return _HTTP_USERINFO.sub(lambda m: m.group("scheme"), text)
+    return re.sub(_HTTP_USERINFO, lambda m: m.group("scheme"), text) if "@" in text else text
 
 
 def _strip_all(node):
@@ -192,7 +198,7 @@ def inspect(path: Path, fix: bool = False, dedupe: bool = False) -> Receipt:
         receipt.error = f"cannot be read ({exc.strerror}); left alone"
         return receipt
     # A fast look first: most receipts hold no credential.
-    credentials = bool(_HTTP_USERINFO_BYTES.search(raw))
+    credentials = b"@" in raw and bool(re.search(_HTTP_USERINFO_BYTES, raw))
     duplicates = _duplicates(data["tool"].get("options") or {})
     receipt.findings += [f"duplicated entry in tool.options.{key}[{i}]" for key, i in duplicates]
     if not credentials and not duplicates:
@@ -221,7 +227,7 @@ def inspect(path: Path, fix: bool = False, dedupe: bool = False) -> Receipt:
 def _edit_text(text: str, data: dict):
     """Cut the userinfo out of the text itself, so no other byte can change; None unless the
     result parses to exactly the original data minus credentials."""
-    new = _TEXT_USERINFO.sub(lambda m: m.group("scheme"), text)
+    new = re.sub(_TEXT_USERINFO, lambda m: m.group("scheme"), text)
     try:
         return new if toml_text.parse(new) == _strip_all(data) else None
     except ValueError:

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 # Greedy up to the authority's last "@", so a password holding "@" (or quotes) is hidden
 # whole; when unsure it hides too much rather than too little.
-_USERINFO_IN_TEXT = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#\s<>]*)@")
+_USERINFO_IN_TEXT = r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/?#\s<>]*)@"
 
 
 def split_userinfo(url: str):
@@ -49,4 +49,4 @@ def redact_text(text: str) -> str:
         user, colon, _ = match.group("userinfo").partition(":")
         return f"{match.group('scheme')}{user}:***@" if colon else f"{match.group('scheme')}***@"
 
-    return _USERINFO_IN_TEXT.sub(repl, text)
+    return re.sub(_USERINFO_IN_TEXT, repl, text)

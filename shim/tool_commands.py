@@ -15,14 +15,14 @@ from .errors import info
 from .providers.base import Context
 from .redact import split_userinfo
 
-_NAME = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
+_NAME = r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
 
 
 def requirement_name(spec: str):
     """`demo-tool[cli]>=1`, `demo-tool@latest` -> `demo-tool`; URLs and paths -> None."""
     if "://" in spec or spec.startswith((".", "/", "~")):
         return None
-    match = _NAME.match(spec)
+    match = re.match(_NAME, spec)
     return match.group(1) if match else None
 
 

@@ -29,14 +29,11 @@ REQUIRED = ()
 # CodeArtifact answers an expired or unknown token with 404, not 401 (uv issue 11899).
 REJECTED_STATUSES = (401, 403, 404)
 
-_HOST = re.compile(
-    r"^(?P<domain>[a-z0-9][a-z0-9-]{0,49})-(?P<owner>\d{12})\.d\.codeartifact\."
-    r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?$"
-)
-_VPCE_HOST = re.compile(
-    r"^vpce-[a-z0-9-]+\.d\.codeartifact\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.vpce\.amazonaws\.com(?:\.cn)?$"
-)
-_VPCE_PATH = re.compile(r"^/pypi/d/(?P<domain>[a-z0-9][a-z0-9-]{0,49})-(?P<owner>\d{12})/")
+# (Strings: `re` compiles them only when a host looks like CodeArtifact at all.)
+_HOST = (r"^(?P<domain>[a-z0-9][a-z0-9-]{0,49})-(?P<owner>\d{12})\.d\.codeartifact\."
+         r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?$")
+_VPCE_HOST = r"^vpce-[a-z0-9-]+\.d\.codeartifact\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.vpce\.amazonaws\.com(?:\.cn)?$"
+_VPCE_PATH = r"^/pypi/d/(?P<domain>[a-z0-9][a-z0-9-]{0,49})-(?P<owner>\d{12})/"
 
 
 def parse_url(url: str):
@@ -46,11 +43,13 @@ def parse_url(url: str):
         host = (parts.hostname or "").lower()
     except ValueError:
         return None
-    match = _HOST.match(host)
+    if ".d.codeartifact." not in host:
+        return None
+    match = re.match(_HOST, host)
     if match:
         return {"domain": match["domain"], "domain-owner": match["owner"], "region": match["region"]}
-    match = _VPCE_HOST.match(host)
-    path = _VPCE_PATH.match(parts.path) if match else None
+    match = re.match(_VPCE_HOST, host)
+    path = re.match(_VPCE_PATH, parts.path) if match else None
     if match and path:
         return {"domain": path["domain"], "domain-owner": path["owner"], "region": match["region"]}
     return None

@@ -8,7 +8,6 @@ This is the "a job refreshes ~/.config/uv/uv.toml" workflow.
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 from ..redact import split_userinfo
@@ -34,7 +33,7 @@ def origin(url: str):
 
 
 def index_env_prefix(name: str) -> str:
-    return "UV_INDEX_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+    return "UV_INDEX_" + "".join(c if c.isascii() and c.isalnum() else "_" for c in name).upper()
 
 
 def _credential_of(index, environ):
