@@ -24,7 +24,6 @@ RECEIPT = "uv-receipt.toml"
 _HTTP_USERINFO = r"(?P<scheme>[Hh][Tt][Tt][Pp][Ss]?://)[^/?#\s]*@"
 # The same inside TOML text, where a `"` also ends it (the end of a basic string).
 _TEXT_USERINFO = r"(?P<scheme>[Hh][Tt][Tt][Pp][Ss]?://)[^/?#\"\s]*@"
-_HTTP_USERINFO_BYTES = rb"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\"\s]*@"
 MASK = "****"
 MAX_RECEIPT = 1 << 20  # uv writes a few hundred bytes; anything past 1 MiB is not a receipt
 DEDUPED_LISTS = ("index", "extra-index-url", "find-links")
@@ -45,6 +44,7 @@ class Receipt:
         self.indexes = []
         self.findings = []  # redacted, for people
         self.stripped = []  # URLs (now clean) that held a credential
+        self.found_urls = []  # the same, as they were (never printed)
         self.error = None  # why the receipt could not be read
         self.changed = False
 
@@ -198,7 +198,7 @@ def inspect(path: Path, fix: bool = False, dedupe: bool = False) -> Receipt:
         receipt.error = f"cannot be read ({exc.strerror}); left alone"
         return receipt
     # A fast look first: most receipts hold no credential.
-    credentials = b"@" in raw and bool(re.search(_HTTP_USERINFO_BYTES, raw))
+    credentials = b"@" in raw  # (the walk below decides; an escaped `\"` can hide one from any text pattern)
     duplicates = _duplicates(data["tool"].get("options") or {})
     receipt.findings += [f"duplicated entry in tool.options.{key}[{i}]" for key, i in duplicates]
     if not credentials and not duplicates:
@@ -208,13 +208,14 @@ def inspect(path: Path, fix: bool = False, dedupe: bool = False) -> Receipt:
         if has_userinfo(value):
             receipt.findings.append(_describe(place, value))
             receipt.stripped.append(_strip(value))
+            receipt.found_urls.append(value)
 
     _walk_strings(data["tool"], "tool", visit)
     if not fix or not (receipt.stripped or (dedupe and duplicates)):
         return receipt
     new = None
     if not (dedupe and duplicates):
-        new = _edit_text(text, data)
+        new = _edit_text(text, sum(len(re.findall(_HTTP_USERINFO, u)) for u in receipt.found_urls))
     if new is None:
         new = _edit_with_tomlkit(text, dedupe, duplicates)
     new_bytes = new.encode("utf-8")
@@ -224,14 +225,32 @@ def inspect(path: Path, fix: bool = False, dedupe: bool = False) -> Receipt:
     return receipt
 
 
-def _edit_text(text: str, data: dict):
-    """Cut the userinfo out of the text itself, so no other byte can change; None unless the
-    result parses to exactly the original data minus credentials."""
-    new = re.sub(_TEXT_USERINFO, lambda m: m.group("scheme"), text)
-    try:
-        return new if toml_text.parse(new) == _strip_all(data) else None
-    except ValueError:
+def _edit_text(text: str, expected_cuts: int):
+    """Cut the userinfo out of the text itself, so that no other byte can change.
+
+    A match cannot cross a `"`, and `https://` cannot appear in a bare key or any other
+    TOML token, so a match outside a comment lies inside a string, and cutting it there
+    is the same as cutting the string's value unless the cut holds an escape sequence.
+    The result is used only when that holds for every cut and the cuts are exactly the
+    `expected_cuts` found in the parsed values; otherwise None, and the tomlkit path
+    edits the parsed document instead.
+    """
+    cuts = []
+
+    def repl(match):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        end = match.end()  # the rest of the authority, which an escape may have cut short
+        while end < len(text) and text[end] not in '/?#" \t\r\n':
+            end += 1
+        # A `"` there must close the string (`", ]}` or an end of line follows), not sit inside it.
+        inside = text[end:end + 1] == '"' and text[end + 1:end + 2] not in ("", ",", "]", "}", " ", "\t", "\r", "\n")
+        cuts.append((text[match.start():end], inside or "#" in text[line_start:match.start()]))
+        return match.group("scheme")
+
+    new = re.sub(_TEXT_USERINFO, repl, text)
+    if len(cuts) != expected_cuts or any("\\" in cut or in_comment for cut, in_comment in cuts):
         return None
+    return new
 
 
 def _edit_with_tomlkit(text: str, dedupe: bool, duplicates: list) -> str:

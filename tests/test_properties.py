@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from shim import launcher_script, receipts, toml_text
 
 HOSTS = st.sampled_from(["pkgs.example.com", "127.0.0.1:8080", "corp-111122223333.d.codeartifact.eu-west-1.amazonaws.com"])
-USERINFO_CHARS = st.text(alphabet="abcXYZ019-_.~%!$&'()*+,;=:@", min_size=1, max_size=12)
+USERINFO_CHARS = st.text(alphabet="abcXYZ019-_.~%!$&'()*+,;=:@\\\"\u00e9", min_size=1, max_size=12)
 USERINFO = st.one_of(st.just(""), st.just("aws:****@"), USERINFO_CHARS.map(lambda s: f"aws:{s}@"),
                      USERINFO_CHARS.filter(lambda s: ":" not in s).map(lambda s: f"{s}@"))
 

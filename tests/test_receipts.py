@@ -35,7 +35,7 @@ def write_receipt(tool_dir, name, text, mode=0o640):
 @pytest.mark.parametrize("editor", ["text", "tomlkit"])
 def test_repair_removes_credentials_and_masks_and_keeps_every_other_byte(tmp_path, monkeypatch, editor):
     if editor == "tomlkit":  # the fallback used when the direct text edit cannot be verified
-        monkeypatch.setattr(receipts, "_edit_text", lambda text, data: None)
+        monkeypatch.setattr(receipts, "_edit_text", lambda text, cuts: None)
     path = write_receipt(tmp_path, "demo-tool", LEGACY)
     (found,) = receipts.repair(tmp_path, ["demo-tool"])
     expected = LEGACY
@@ -129,3 +129,15 @@ def test_repair_waits_for_uv_tools_lock(tmp_path):
     assert (tmp_path / "released").exists()
     holder.wait()
     assert "TOKEN" not in (tmp_path / "demo-tool" / "uv-receipt.toml").read_text()
+
+
+@pytest.mark.parametrize("value", ['https://aws:@\\"@h.example.com/simple/', "https://x:@y\"@h.example.com/",
+                                   "https://a:b@h.example.com/ # https://c:d@e/"])
+def test_odd_userinfo_falls_back_to_the_parsed_edit(tmp_path, value):
+    quote = "'" if '"' in value and "\\" not in value else '"'
+    text = f'[tool]\nrequirements = [{{ name = "x" }}]\n\n[tool.options]\nindex-url = {quote}{value}{quote}\n'
+    path = write_receipt(tmp_path, "x", text)
+    receipts.repair(tmp_path, ["x"])
+    from shim import toml_text
+
+    assert toml_text.parse(path.read_text())["tool"]["options"]["index-url"].startswith("https://h.example.com/")
