@@ -71,6 +71,10 @@ def cmd_shell(args) -> int:
 def _coverage(url: str, name, config, context) -> str:
     from .providers import DISCOVERY
 
+    from .redact import split_userinfo
+
+    if split_userinfo(url)[1] is not None or split_userinfo(url)[2] is not None:
+        return "its own (a credential in the URL)"
     rule = config.rule_for(url) if config else None
     if rule:
         return f"{rule.provider} ({rule.source})"
@@ -147,6 +151,28 @@ def _first_uv_on_path():
     return None
 
 
+def _doctor_project(config) -> None:
+    """Which indexes the next `uv sync` here would use, and which provider covers each."""
+    from .argv import parse
+    from .project import settings_file, start_dir
+    from .providers.base import Context
+    from .redact import redact_url
+    from .uv_settings import user_indexes
+
+    parsed = parse(["sync"])
+    environ = dict(os.environ)
+    source, _ = settings_file(start_dir(parsed, environ))
+    found = user_indexes(parsed, environ, project=True)
+    context = Context(environ=environ, uv_indexes=found)
+    print(f"     `uv sync` in {os.getcwd()}: settings from {source or 'no project file'}")
+    if not found:
+        print("       no index configured (PyPI)")
+    for index in found:
+        name = f" ({index.name})" if index.name else ""
+        print(f"       index {redact_url(index.url)}{name} from {index.source} -> provider: "
+              f"{_coverage(index.url, index.name, config, context)}")
+
+
 def cmd_doctor(args) -> int:
     from . import config as config_mod
     from . import launcher_script
@@ -191,6 +217,7 @@ def cmd_doctor(args) -> int:
         line(True, f"config: {files}; {len(config.rules)} [[credential]] entries")
     except ConfigError as exc:
         line(False, f"config: {exc.message}")
+    _doctor_project(config)
     print(f"     tool dir: {paths.tool_dir()}")
     for row in _receipt_rows(False, config, _context()):
         if row["error"]:

@@ -72,7 +72,10 @@ def read(name: str):
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if info.st_mode & 0o077 or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
-            return None  # someone else could have written it: ignore, it will be replaced
+            from .errors import warn
+
+            warn(f"ignoring {path}: others can write it or it is not yours (it will be replaced)")
+            return None
         try:
             entry = json.loads(handle.read(1 << 16))
         except ValueError:

@@ -165,3 +165,11 @@ def test_commands_that_never_reach_an_index_start_no_python(project):
         execs = [line for line in traced.stdout.splitlines() if "execve(" in line and "= 0" in line]
         assert execs and all("uv-shim-uv" not in line for line in execs), (argv, execs)
         assert str(box.real_uv) in execs[1]  # the launcher's next exec is the real uv
+
+
+def test_doctor_shows_the_indexes_of_the_next_sync(project, corp, other):
+    box = project
+    result = box.run([box.shim_home / "bin" / "uv-shim", "doctor"], cwd=box.proj)
+    assert f"`uv sync` in {box.proj}: settings from {box.proj / 'pyproject.toml'}" in result.stdout
+    assert f"index {corp.url} (corp) from {box.proj / 'pyproject.toml'} -> provider: command (" in result.stdout
+    assert f"index {other.url} from {box.proj / 'pyproject.toml'} -> provider: env (" in result.stdout

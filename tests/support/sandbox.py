@@ -55,7 +55,8 @@ class Sandbox:
         kwargs.setdefault("capture_output", True)
         kwargs.setdefault("text", True)
         kwargs.setdefault("timeout", 180)
-        return subprocess.run([str(a) for a in argv], env={**self.env, **(env or {})}, cwd=self.root, **kwargs)
+        kwargs.setdefault("cwd", self.root)
+        return subprocess.run([str(a) for a in argv], env={**self.env, **(env or {})}, **kwargs)
 
     def uv(self, *args, env=None, **kwargs):
         """Run `uv` through the shim."""
