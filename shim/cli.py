@@ -71,9 +71,9 @@ def cmd_shell(args) -> int:
 def _coverage(url: str, name, config, context) -> str:
     from .providers import DISCOVERY
 
-    from .redact import split_userinfo
+    from .redact import has_credential
 
-    if split_userinfo(url)[1] is not None or split_userinfo(url)[2] is not None:
+    if has_credential(url):
         return "its own (a credential in the URL)"
     rule = config.rule_for(url) if config else None
     if rule:
@@ -195,18 +195,19 @@ def cmd_doctor(args) -> int:
         culprits = shell.shadowing_lines(os.path.dirname(first))
         for path, number, text in culprits:
             print(f"     {path}:{number}: {text}")
-        where = "the line above" if len(culprits) == 1 else "the lines above"
-        print(f"     fix: {where} put{'s' if len(culprits) == 1 else ''} {os.path.dirname(first)} ahead of "
-              f"{home / 'bin'}; move {'it' if len(culprits) == 1 else 'them'} before the uv-shim block, or run "
-              f"`uv-shim shell install` and open a new shell" if culprits else
-              f"     fix: run `uv-shim shell install` and open a new shell, or put {home / 'bin'} first on PATH")
+        if culprits:
+            print(f"     fix: the lines above put {os.path.dirname(first)} ahead of {home / 'bin'}; move them "
+                  "before the uv-shim block, or run `uv-shim shell install` (it moves the block after them) "
+                  "and open a new shell")
+        else:
+            print(f"     fix: run `uv-shim shell install` and open a new shell, or put {home / 'bin'} first on PATH")
     try:
         real = real_uv.find(home, _shim_dirs(home))
         version = subprocess.run([real, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
         line(True, f"real uv: {real} ({version})")
         launcher = home / "bin" / "uv"
         if launcher.exists():
-            stale = launcher_script.is_stale(launcher, real)
+            stale = launcher_script.is_stale(launcher, real_uv.recorded_path(home) or real)
             line(not stale, f"launcher {launcher}" + (" is stale: run `uv-shim setup`" if stale else " is current"))
     except ShimError as exc:
         line(False, f"real uv: {exc.message}")

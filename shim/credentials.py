@@ -14,7 +14,7 @@ from .errors import ShimError, debug, warn
 from .providers import DISCOVERY, PROVIDERS
 from .providers.base import Context
 from .providers.uv_config import index_env_prefix
-from .redact import redact_url, split_userinfo
+from .redact import has_credential, redact_url
 
 
 class Need:
@@ -56,7 +56,7 @@ def plan(needs: list, config, context: Context) -> list:
     """One Supply per index some provider covers; uncovered indexes are left exactly as they are."""
     supplies = []
     for need in needs:
-        if split_userinfo(need.url)[1] is not None or split_userinfo(need.url)[2] is not None:
+        if has_credential(need.url):
             debug(f"{redact_url(need.url)} carries its own credential; left to uv")
             continue
         if need.name and context.environ.get(index_env_prefix(need.name) + "_PASSWORD"):
@@ -83,7 +83,8 @@ def plan(needs: list, config, context: Context) -> list:
     return supplies
 
 
-def _key(supply: Supply):
+def supply_key(supply: Supply):
+    """Supplies with the same key share one provider call (and one refresh)."""
     return supply.provider.NAME, repr(sorted((k, repr(v)) for k, v in supply.settings.items()))
 
 
@@ -91,7 +92,7 @@ def obtain(supplies: list) -> None:
     """Fill each supply's credential: one provider call per distinct configuration, in parallel."""
     distinct = {}
     for supply in supplies:
-        distinct.setdefault(_key(supply), supply)
+        distinct.setdefault(supply_key(supply), supply)
     results = {}
 
     def run(item):
@@ -116,7 +117,7 @@ def obtain(supplies: list) -> None:
             result.message = f"no credential for {redact_url(supply.need.url)}: {result.message}"
             raise result
     for supply in supplies:
-        supply.credential = results[_key(supply)]
+        supply.credential = results[supply_key(supply)]
 
 
 def inject(supplies: list, env: dict) -> None:

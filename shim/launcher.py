@@ -1,8 +1,8 @@
 """The Python side of `uv`: decide whether a command needs the shim, then exec the real uv.
 
-Started by the sh launcher only when argv mentions `tool` (or when the launcher
-cannot exec the real uv itself). Imports nothing heavy until it knows the command
-is one the shim must prepare.
+Started by the sh launcher only for commands that may reach a package index (or when
+the launcher cannot exec the real uv itself). Imports nothing heavy until it knows the
+command is one the shim must prepare.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def run(args: list) -> None:
     env = os.environ
     if env.get("UV_SHIM_DISABLE") != "1":
         parsed = argv_mod.parse(args)
-        if parsed.key in argv_mod.TOOL_KEYS and parsed.intercepted:
+        if parsed.intercepted and parsed.key in argv_mod.TOOL_KEYS:
             from .tool_commands import prepare
 
             env = prepare(parsed)

@@ -47,9 +47,14 @@ def system_uv_config():
 
 
 def shim_home() -> Path:
+    """UV_SHIM_HOME, else the installation this interpreter belongs to (`<home>/venv`, as
+    install.sh makes it, also for --system and --prefix), else ~/.local/share/uv-shim."""
     explicit = os.environ.get("UV_SHIM_HOME")
     if explicit:
         return Path(explicit)
+    own = Path(sys.prefix).parent
+    if Path(sys.prefix).name == "venv" and (own / "real-uv").is_file():
+        return own
     return _xdg("XDG_DATA_HOME", ".local/share") / "uv-shim"
 
 

@@ -72,16 +72,18 @@ def check(supplies: list) -> None:
     statuses = _probe_all(items)
     retry = [i for i, (s, status) in enumerate(zip(items, statuses))
              if _refused(s, status) and hasattr(s.provider, "refresh")]
+    from .credentials import supply_key
+
     refreshed = set()
     for i in retry:
         supply = items[i]
-        key = (supply.provider.NAME, repr(sorted(supply.settings.items())))
+        key = supply_key(supply)
         if key not in refreshed:
             debug(f"{redact_url(supply.need.url)} answered {statuses[i]}: refreshing the credential once")
             fresh = supply.provider.refresh(supply.need.url, supply.settings)
             refreshed.add(key)
             for other in supplies:
-                if other.provider is supply.provider and other.settings == supply.settings:
+                if supply_key(other) == key:
                     other.credential = fresh
     if retry:
         for i, status in zip(retry, _probe_all([items[i] for i in retry])):

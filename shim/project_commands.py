@@ -12,16 +12,11 @@ import os
 from . import config as config_mod
 from . import credentials, uv_settings
 from .providers.base import Context
-from .redact import split_userinfo
+from .redact import has_credential
 
 PIP_KEYS = {"uv__pip__install", "uv__pip__sync", "uv__pip__compile"}
 PUBLISH_KEY = "uv__publish"
 DEFAULT_PUBLISH_URL = "https://upload.pypi.org/legacy/"
-
-
-def _has_userinfo(url: str) -> bool:
-    _, user, password = split_userinfo(url)
-    return user is not None or password is not None
 
 
 def prepare(parsed) -> dict:
@@ -50,7 +45,7 @@ def _prepare_publish(parsed, environ, config) -> dict:
 
     url = ((parsed.values("--publish-url") or [environ.get("UV_PUBLISH_URL", "")])[-1]
            or named_publish_url(parsed, environ) or DEFAULT_PUBLISH_URL)
-    if _has_userinfo(url):
+    if has_credential(url):
         return environ
     found = uv_settings.user_indexes(parsed, environ)
     context = Context(environ=environ, uv_indexes=found)

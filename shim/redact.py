@@ -29,6 +29,12 @@ def split_userinfo(url: str):
     return clean, (user or None), (password if colon else None)
 
 
+def has_credential(url: str) -> bool:
+    """True when the URL carries a user name or password of its own."""
+    _, user, password = split_userinfo(url)
+    return user is not None or password is not None
+
+
 def redact_url(url: str) -> str:
     """`https://user:secret@host/x` -> `https://user:***@host/x`; no userinfo: unchanged.
 

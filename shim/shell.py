@@ -112,11 +112,16 @@ def _remember(home: Path, created: set) -> None:
         _manifest(home).unlink()
 
 
+def _keep_dirs(shim_bin: Path, real_uv: str) -> list:
+    """The real uv's directory, to be put on PATH behind the shim (so uv's own env line no-ops)."""
+    keep = [os.path.dirname(os.path.abspath(real_uv))] if real_uv else []
+    return [d for d in keep if d != str(shim_bin) and d not in ("/usr/bin", "/bin", "/usr/local/bin")]
+
+
 def install(shells, shim_home: Path, real_uv: str, out=print) -> int:
     """Add (or refresh) the block in each shell's files; print one line per file. Returns changes made."""
     shim_bin = shim_home / "bin"
-    keep = [os.path.dirname(os.path.abspath(real_uv))] if real_uv else []
-    keep = [d for d in keep if d != str(shim_bin) and d not in ("/usr/bin", "/bin", "/usr/local/bin")]
+    keep = _keep_dirs(shim_bin, real_uv)
     created = _created(shim_home)
     changes = 0
     for shell in shells:
@@ -257,8 +262,7 @@ def _remove_block(path: Path, created: set, out) -> int:
 def status(shim_home: Path, real_uv: str) -> list:
     """[(path, state)] for every shell file: current, outdated, absent."""
     shim_bin = shim_home / "bin"
-    keep = [os.path.dirname(os.path.abspath(real_uv))] if real_uv else []
-    keep = [d for d in keep if d != str(shim_bin) and d not in ("/usr/bin", "/bin", "/usr/local/bin")]
+    keep = _keep_dirs(shim_bin, real_uv)
     rows = []
     for shell in SHELLS:
         for path, dialect in files_for(shell):

@@ -13,7 +13,6 @@ from . import config as config_mod
 from . import credentials, paths, receipts, uv_settings
 from .errors import info
 from .providers.base import Context
-from .redact import split_userinfo
 
 _NAME = r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)"
 
@@ -65,10 +64,8 @@ def prepare(parsed) -> dict:
     needs = []
     if parsed.key != "uv__tool__install":
         needs += _needs_from_receipts(found)
-    for index in user:
-        clean, user_name, password = split_userinfo(index.url)
-        if user_name is None and password is None:
-            needs.append(credentials.Need(clean, index.name, list(packages), index.place))
+    # (An index whose URL carries its own credential is left to uv by credentials.plan.)
+    needs += [credentials.Need(index.url, index.name, packages, index.place) for index in user]
     needs = credentials.merge_needs(needs)
     if not packages:
         for need in needs:
