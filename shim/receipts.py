@@ -174,8 +174,10 @@ def _duplicates(options) -> list:
     return found
 
 
-def inspect(path: Path, fix: bool = False, dedupe: bool = False) -> Receipt:
-    """Read a receipt; with fix, also remove credentials (and duplicates with dedupe) in place."""
+def inspect(path: Path, fix: bool = False, dedupe: bool = False, write=None) -> Receipt:
+    """Read a receipt; with fix, also remove credentials (and duplicates with dedupe) in place.
+
+    `write(path, data)` replaces the file (default: replace_file, at once)."""
     receipt = Receipt(name=path.parent.name, path=path)
     if path.is_symlink() or path.parent.is_symlink():
         receipt.error = "is a symlink; left alone"
@@ -220,7 +222,7 @@ def inspect(path: Path, fix: bool = False, dedupe: bool = False) -> Receipt:
         new = _edit_with_tomlkit(text, dedupe, duplicates)
     new_bytes = new.encode("utf-8")
     if new_bytes != raw:
-        replace_file(path, new_bytes)
+        (write or replace_file)(path, new_bytes)
         receipt.changed = True
     return receipt
 
@@ -274,12 +276,25 @@ def repair(tool_dir: Path, names=None, dedupe: bool = False) -> list:
     paths = tool_receipts(tool_dir, names)
     if not paths:
         return []
-    results = []
+    results, writes = [], []
     with file_lock(tool_dir / ".lock", "uv's tools lock"):
         for path in paths:
             remove_leftovers(path.parent)  # from a uv-shim killed mid-write
-            receipt = inspect(path, fix=True, dedupe=dedupe)
+            receipt = inspect(path, fix=True, dedupe=dedupe, write=lambda p, data: writes.append((p, data)))
             if receipt.error:
                 warn(f"{path} {receipt.error}")
             results.append(receipt)
+        _write_all(writes)
     return results
+
+
+def _write_all(writes: list) -> None:
+    """Replace the files, each atomically; many at once overlap their fsyncs (which release the GIL)."""
+    if len(writes) <= 8:
+        for path, data in writes:
+            replace_file(path, data)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda item: replace_file(*item), writes))
