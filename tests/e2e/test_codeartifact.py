@@ -180,3 +180,16 @@ def test_absent_package_is_not_taken_for_a_refused_token(tmp_path, ca):
     assert "uv-shim: error" not in result.stderr
     assert result.returncode != 0 and "no-such-tool" in result.stderr  # uv's own "not found"
     assert len(ca.calls) == 1  # the token was accepted: no refresh
+
+
+def test_role_from_config_is_assumed_with_sts_before_the_token_request(tmp_path, ca):
+    box = make_box(tmp_path, ca)
+    role = "arn:aws:iam::111122223333:role/pkg-reader"
+    box.shim_config(f'[[credential]]\nurl = "http://{ca.index_url.split("/")[2]}/"\nprovider = "codeartifact"\n'
+                    f'role-arn = "{role}"\n')
+    result = box.uv("tool", "install", "--python", BASE_PYTHON, "--index-url", ca.index_url, "demo-tool")
+    assert result.returncode == 0, result.stderr
+    assert [(a["Action"], a["RoleArn"], a["RoleSessionName"]) for a in ca.assumed] == [("AssumeRole", role, "uv-shim")]
+    assert ca.calls[0]["signed-by"] == "ASIAASSUMEDROLE0001"  # the token request used the role's keys
+    cache = next((box.home / ".cache" / "uv-shim").glob("*.json"))
+    assert "pkg-reader" in cache.name

@@ -31,6 +31,7 @@ class FakeCodeArtifact(PackageIndex):
         self.tokens = {}  # token -> expiry (epoch)
         self.calls = []  # (query dict) per GetAuthorizationToken
         self.errors = []  # queued (HTTP status, error type) answers for the next calls
+        self.assumed = []  # STS AssumeRole requests (form fields)
         self.calls_lock = threading.Lock()
 
     @property
@@ -44,6 +45,7 @@ class FakeCodeArtifact(PackageIndex):
     def env(self) -> dict:
         return {
             "AWS_ENDPOINT_URL_CODEARTIFACT": self.endpoint,
+            "AWS_ENDPOINT_URL_STS": self.endpoint,
             "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
             "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
             "AWS_EC2_METADATA_DISABLED": "true",
@@ -70,10 +72,13 @@ class FakeCodeArtifact(PackageIndex):
 
     def post(self, handler, path):
         parts = urlsplit(path)
+        if parts.path == "/" and "/sts/aws4_request" in handler.headers.get("Authorization", ""):
+            return self._assume_role(handler)
         if parts.path != "/v1/authorization-token":
             return handler._send(404, b"{}", "application/json")
         handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        query["signed-by"] = handler.headers.get("Authorization", "").partition("Credential=")[2].partition("/")[0]
         with self.calls_lock:
             self.calls.append(query)
             error = self.errors.pop(0) if self.errors else None
@@ -98,3 +103,25 @@ class FakeCodeArtifact(PackageIndex):
         self.tokens[token] = expiry
         return handler._send(200, json.dumps({"authorizationToken": token, "expiration": int(expiry)}).encode(),
                              "application/json")
+
+    def _assume_role(self, handler):
+        """STS AssumeRole (query protocol, XML answer): temporary keys starting with ASIA."""
+        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0)).decode()
+        form = {k: v[0] for k, v in parse_qs(body).items()}
+        self.assumed.append(form)
+        xml = f"""<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult>
+    <Credentials>
+      <AccessKeyId>ASIAASSUMEDROLE0001</AccessKeyId>
+      <SecretAccessKey>assumed-secret</SecretAccessKey>
+      <SessionToken>assumed-session-token</SessionToken>
+      <Expiration>2099-01-01T00:00:00Z</Expiration>
+    </Credentials>
+    <AssumedRoleUser>
+      <AssumedRoleId>AROAEXAMPLE:{form.get("RoleSessionName", "")}</AssumedRoleId>
+      <Arn>{form.get("RoleArn", "")}</Arn>
+    </AssumedRoleUser>
+  </AssumeRoleResult>
+  <ResponseMetadata><RequestId>loopback</RequestId></ResponseMetadata>
+</AssumeRoleResponse>"""
+        return handler._send(200, xml.encode(), "text/xml")
