@@ -4,6 +4,7 @@ a project with a named `[[tool.uv.index]]` on 127.0.0.1 and an unnamed `index-ur
 that checks the credential; and `uvx`."""
 
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -155,6 +156,7 @@ def test_uvx_goes_through_the_shim(project, corp, other):
     assert result.stdout.strip() == "demo-tool 1.0"
 
 
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed (.ci/run installs it)")
 def test_commands_that_never_reach_an_index_start_no_python(project):
     """`uv --version`, `uv cache dir` and the like are exec'd by the sh launcher itself."""
     box = project

@@ -11,7 +11,8 @@ import pytest
 
 from tests.support.uvbins import NEWEST, uv_binary
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+    any(shutil.which(s) is None for s in ("bash", "zsh", "fish")), reason="needs bash, zsh and fish (.ci/run installs them)")]
 ROOT = Path(__file__).resolve().parents[2]
 SHELLS = ["bash", "zsh", "fish"]
 
