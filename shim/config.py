@@ -130,7 +130,7 @@ def check_safe(path: Path) -> None:
                           fix=f"chmod go-w {path}")
     if info.st_uid not in (os.getuid(), 0):
         raise ConfigError(f"{path} belongs to another user (uid {info.st_uid}); refusing it, since it can name "
-                          "commands to run", fix=f"take ownership of it (chown) or remove it")
+                          "commands to run", fix="take ownership of it (chown) or remove it")
 
 
 def load_file(path: Path) -> list:

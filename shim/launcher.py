@@ -13,7 +13,6 @@ from pathlib import Path
 
 from . import argv as argv_mod
 from . import real_uv
-from .errors import ShimError
 from .paths import shim_home
 
 PID_GUARD = "UV_SHIM_PID"

@@ -277,7 +277,7 @@ def repair(tool_dir: Path, names=None, dedupe: bool = False) -> list:
     if not paths:
         return []
     results, writes = [], []
-    with file_lock(tool_dir / ".lock", "uv's tools lock"):
+    with file_lock(tool_dir / ".lock", "uv's tools lock (another uv is running)"):
         for path in paths:
             remove_leftovers(path.parent)  # from a uv-shim killed mid-write
             receipt = inspect(path, fix=True, dedupe=dedupe, write=lambda p, data: writes.append((p, data)))

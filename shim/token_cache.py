@@ -5,9 +5,8 @@ following symlinks. A token is fresh while more than half of its life and more t
 five minutes are left. Concurrent processes that all miss serialize on a per-key lock
 so that one of them calls the provider and the others read what it wrote.
 
-The lock is an flock on POSIX: the kernel releases it when its holder dies, so a dead
-holder never blocks anyone. Where flock does not exist, a lock file holding the
-owner's PID is used and taken over when psutil says that process is gone.
+The lock (locking.py) is an flock on POSIX, released by the kernel when its holder dies;
+where flock does not exist, a PID lock file taken over when psutil says its owner is gone.
 """
 
 from __future__ import annotations
@@ -119,64 +118,12 @@ def entries() -> list:
     return found
 
 
-@contextlib.contextmanager
 def locked(name: str):
-    """Hold the per-key lock: one process refreshes, the others wait and then read its result."""
-    directory = _ensure_dir()
-    path = directory / f"{name}.lock"
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - no flock: PID lock file with stale takeover
-        with _pid_lock(path):
-            yield
-        return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    try:
-        deadline = time.monotonic() + LOCK_TIMEOUT
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise ShimError(f"another uv-shim has held {path} for {LOCK_TIMEOUT:.0f}s",
-                                    fix="check for a hung `uv` process, or run `uv-shim credentials --clear`")
-                time.sleep(0.02)
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        yield
-    finally:
-        os.close(fd)
+    """The per-key lock: one process refreshes, the others wait and then read its result."""
+    from .locking import file_lock
 
-
-@contextlib.contextmanager
-def _pid_lock(path: Path):  # pragma: no cover - used where fcntl is missing (Windows)
-    import psutil
-
-    deadline = time.monotonic() + LOCK_TIMEOUT
-    while True:
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            os.write(fd, str(os.getpid()).encode())
-            os.close(fd)
-            break
-        except FileExistsError:
-            try:
-                owner = int(path.read_text() or "0")
-            except (OSError, ValueError):
-                owner = 0
-            if not owner or not psutil.pid_exists(owner):
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
-                continue
-            if time.monotonic() > deadline:
-                raise ShimError(f"process {owner} has held {path} for {LOCK_TIMEOUT:.0f}s")
-            time.sleep(0.05)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+    path = _ensure_dir() / f"{name}.lock"
+    return file_lock(path, "another uv-shim that is fetching the same token", timeout=LOCK_TIMEOUT, mode=0o600)
 
 
 def get_or_fetch(name: str, fetch, describe: dict):
