@@ -219,7 +219,11 @@ def inspect(path: Path, fix: bool = False, dedupe: bool = False, write=None) -> 
     if not (dedupe and duplicates):
         new = _edit_text(text, sum(len(re.findall(_HTTP_USERINFO, u)) for u in receipt.found_urls))
     if new is None:
-        new = _edit_with_tomlkit(text, dedupe, duplicates)
+        try:
+            new = _edit_with_tomlkit(text, dedupe, duplicates)
+        except Exception as exc:  # tomlkit disagreeing with the parser above: leave the file alone
+            receipt.error = f"cannot be edited safely ({type(exc).__name__}); left alone"
+            return receipt
     new_bytes = new.encode("utf-8")
     if new_bytes != raw:
         (write or replace_file)(path, new_bytes)

@@ -9,10 +9,10 @@ def parse(text: str) -> dict:
         import tomllib
     except ImportError:  # pragma: no cover - Python 3.9/3.10
         import tomlkit
-        from tomlkit.exceptions import ParseError
+        from tomlkit.exceptions import TOMLKitError
 
         try:
             return tomlkit.parse(text).unwrap()
-        except ParseError as exc:
+        except TOMLKitError as exc:  # ParseError, KeyAlreadyPresent, ...
             raise ValueError(str(exc)) from None
     return tomllib.loads(text)
