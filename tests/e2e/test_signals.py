@@ -12,6 +12,12 @@ from tests.support.uvbins import NEWEST
 pytestmark = pytest.mark.slow
 
 
+def default_sigint():
+    """A terminal's Ctrl-C reaches programs whose SIGINT is not ignored; a test runner started
+    in the background (as CI may be) ignores it, and children inherit that: undo it here."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture
 def slow_upgrade(tmp_path, index):
     box = Sandbox(tmp_path, NEWEST)
@@ -24,7 +30,8 @@ def slow_upgrade(tmp_path, index):
 
     def start():
         proc = subprocess.Popen([str(box.shim), "tool", "upgrade", "demo-tool"], env=box.env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                preexec_fn=default_sigint)
         assert index.stalled.wait(60), "uv never asked for the wheel"
         return proc
 
@@ -57,7 +64,8 @@ def test_ctrl_c_while_the_provider_runs_returns_130(tmp_path, index):
     box.shim_config(f'[[credential]]\nurl = "{index.url}"\nprovider = "command"\n'
                     'command = ["sh", "-c", "echo started >&2; sleep 60"]\n')
     proc = subprocess.Popen([str(box.shim), *box.install_args("demo-tool", index.url)], env=box.env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=default_sigint)
     assert proc.stderr.readline().strip() == "started"
     os.killpg(proc.pid, signal.SIGINT)
     try:
