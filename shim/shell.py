@@ -112,16 +112,21 @@ def _remember(home: Path, created: set) -> None:
         _manifest(home).unlink()
 
 
-def _keep_dirs(shim_bin: Path, real_uv: str) -> list:
-    """The real uv's directory, to be put on PATH behind the shim (so uv's own env line no-ops)."""
+def _keep_dirs(shim_home: Path, real_uv: str) -> list:
+    """The real uv's directory, to be put on PATH behind the shim (so uv's own env line no-ops).
+
+    Not when it is a system directory, nor the shim's own environment (a uv installed there
+    from the registry): that would put the shim's private Python on PATH."""
     keep = [os.path.dirname(os.path.abspath(real_uv))] if real_uv else []
-    return [d for d in keep if d != str(shim_bin) and d not in ("/usr/bin", "/bin", "/usr/local/bin")]
+    own = str(shim_home.resolve()) + os.sep
+    return [d for d in keep if not (os.path.realpath(d) + os.sep).startswith(own)
+            and d not in ("/usr/bin", "/bin", "/usr/local/bin")]
 
 
 def install(shells, shim_home: Path, real_uv: str, out=print) -> int:
     """Add (or refresh) the block in each shell's files; print one line per file. Returns changes made."""
     shim_bin = shim_home / "bin"
-    keep = _keep_dirs(shim_bin, real_uv)
+    keep = _keep_dirs(shim_home, real_uv)
     created = _created(shim_home)
     changes = 0
     for shell in shells:
@@ -262,7 +267,7 @@ def _remove_block(path: Path, created: set, out) -> int:
 def status(shim_home: Path, real_uv: str) -> list:
     """[(path, state)] for every shell file: current, outdated, absent."""
     shim_bin = shim_home / "bin"
-    keep = _keep_dirs(shim_bin, real_uv)
+    keep = _keep_dirs(shim_home, real_uv)
     rows = []
     for shell in SHELLS:
         for path, dialect in files_for(shell):

@@ -42,3 +42,19 @@ def test_generated_launcher_is_shellcheck_clean(tmp_path):
         pytest.skip("shellcheck is not installed (.ci/run installs it)")
     result = subprocess.run(["shellcheck", str(launcher)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+
+
+def test_a_uv_inside_the_shims_own_environment_is_not_put_on_path(tmp_path, monkeypatch):
+    """With no uv anywhere, install.sh installs uv into the shim's venv: the shell block must
+    not put that venv (and its private python) on PATH."""
+    from shim import shell
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    home = tmp_path / "shim"
+    home.mkdir()
+    shell.install(["bash"], home, str(home / "venv" / "bin" / "uv"), out=lambda line: None)
+    text = (tmp_path / "home" / ".bashrc").read_text()
+    assert "venv" not in text and f"{home}/bin" in text
+    shell.install(["bash"], home, str(tmp_path / "home" / ".local" / "bin" / "uv"), out=lambda line: None)
+    assert f"{tmp_path}/home/.local/bin" in (tmp_path / "home" / ".bashrc").read_text()
