@@ -29,13 +29,24 @@ def _read_toml(path: str):
         return None
 
 
+def working_dir(parsed, environ) -> str:
+    """Where uv runs: `--directory` / UV_WORKING_DIR, else the current directory."""
+    return (parsed.values("--directory") or [environ.get("UV_WORKING_DIR", "")])[-1] or os.getcwd()
+
+
 def start_dir(parsed, environ) -> str:
-    base = (parsed.values("--directory") or [environ.get("UV_WORKING_DIR", "")])[-1] or os.getcwd()
+    base = working_dir(parsed, environ)
     project = (parsed.values("--project") or [environ.get("UV_PROJECT", "")])[-1]
     return os.path.abspath(os.path.join(base, project) if project else base)
 
 
-def _ancestors(directory: str):
+def requirement_paths(parsed, environ) -> list:
+    """The requirements files given with `-r`, relative to the working directory."""
+    base = working_dir(parsed, environ)
+    return [os.path.join(base, v) for o in ("-r", "--requirements", "--requirement") for v in parsed.values(o)]
+
+
+def ancestors(directory: str):
     while True:
         yield directory
         parent = os.path.dirname(directory)
@@ -48,7 +59,7 @@ def workspace_root(start: str) -> str:
     """The directory of the outermost pyproject.toml with [tool.uv.workspace] above `start`,
     else the nearest directory with a pyproject.toml, else `start`."""
     nearest, root = None, None
-    for directory in _ancestors(start):
+    for directory in ancestors(start):
         path = os.path.join(directory, "pyproject.toml")
         if not os.path.isfile(path):
             continue
@@ -61,7 +72,7 @@ def workspace_root(start: str) -> str:
 
 def settings_file(start: str):
     """(path, settings table) of the project's uv settings, as uv's FilesystemOptions::find."""
-    for directory in _ancestors(workspace_root(start)):
+    for directory in ancestors(workspace_root(start)):
         uv_toml = os.path.join(directory, "uv.toml")
         data = _read_toml(uv_toml)
         if data is not None:
@@ -103,10 +114,8 @@ def requirement_indexes(path: str, depth: int = 0) -> list:
 def requirement_indexes_of(parsed, environ) -> list:
     """Indexes named inside the requirements files given with `-r`."""
     found = []
-    base = (parsed.values("--directory") or [environ.get("UV_WORKING_DIR", "")])[-1] or os.getcwd()
-    for option in ("-r", "--requirements", "--requirement"):
-        for value in parsed.values(option):
-            found += requirement_indexes(os.path.join(base, value))
+    for path in requirement_paths(parsed, environ):
+        found += requirement_indexes(path)
     return found
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 from . import paths
+from .project import ancestors, requirement_paths, start_dir
 
 _SETTINGS_NAMES = ("pyproject.toml", "uv.toml")
 
@@ -39,16 +40,8 @@ def _read(path: str) -> str:
 
 
 def _project_files(parsed, environ) -> list:
-    base = (parsed.values("--directory") or [environ.get("UV_WORKING_DIR", "")])[-1] or os.getcwd()
-    project = (parsed.values("--project") or [environ.get("UV_PROJECT", "")])[-1]
-    directory = os.path.abspath(os.path.join(base, project) if project else base)
-    found = []
-    while True:
-        found += [os.path.join(directory, name) for name in _SETTINGS_NAMES]
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return found
-        directory = parent
+    """Every pyproject.toml / uv.toml from the project's directory up (uv reads a subset)."""
+    return [os.path.join(d, name) for d in ancestors(start_dir(parsed, environ)) for name in _SETTINGS_NAMES]
 
 
 def may_need_credentials(parsed, environ) -> bool:
@@ -63,11 +56,13 @@ def may_need_credentials(parsed, environ) -> bool:
                                               "UV_FIND_LINKS")]
     files = [environ.get("UV_CONFIG_FILE", ""), str(paths.user_uv_config()), str(paths.system_uv_config() or "")]
     files += parsed.values("--config-file") + _project_files(parsed, environ)
-    base = (parsed.values("--directory") or [environ.get("UV_WORKING_DIR", "")])[-1] or os.getcwd()
-    requirements = [os.path.join(base, v) for o in ("-r", "--requirements", "--requirement") for v in parsed.values(o)]
     if any(_suspicious(t) for t in texts):
         return True
-    for path in files + requirements:
+    for path in files:
         if path and _suspicious(_read(path)):
             return True
-    return bool(requirements) and any("-r" in _read(p) or "--requirement" in _read(p) for p in requirements)
+    for path in requirement_paths(parsed, environ):
+        text = _read(path)
+        if _suspicious(text) or "-r" in text or "--requirement" in text:  # nested files: the full check
+            return True
+    return False
