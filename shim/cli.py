@@ -69,29 +69,36 @@ def cmd_shell(args) -> int:
 
 
 def _coverage(url: str, name, config, context) -> str:
-    from .providers import DISCOVERY
-
+    from .credentials import provider_for
     from .redact import has_credential
 
     if has_credential(url):
         return "its own (a credential in the URL)"
+    found = provider_for(url, config, context)
+    if found is None:
+        return "none"
+    module, settings, scope = found
     rule = config.rule_for(url) if config else None
-    if rule:
-        return f"{rule.provider} ({rule.source})"
-    for module in DISCOVERY:
-        settings = module.discover(url, context)
-        if settings:
-            return module.describe(settings)
-    return "none"
+    return f"{module.NAME} ({rule.source})" if rule else module.describe(settings)
 
 
 def _receipt_rows(fix: bool, config, context) -> list:
     from .redact import redact_url
 
+    from . import real_uv
+    from .tool_commands import receipt_decider
+
     tool_dir = paths.tool_dir()
-    found = receipts.repair(tool_dir, None, dedupe=True) if fix else [
-        receipts.inspect(p) for p in receipts.tool_receipts(tool_dir)
-    ]
+    try:
+        version = real_uv.version(real_uv.find(paths.shim_home(), _shim_dirs(paths.shim_home())))
+    except ShimError:
+        version = (0,)
+    if fix:
+        found = receipts.repair(tool_dir, None, dedupe=True, strip=receipt_decider(config, context, version, True))
+    else:
+        decide = receipt_decider(config, context, version, False)
+        found = [receipts.inspect(p, strip=lambda value, tool=p.parent.name: decide(tool, value))
+                 for p in receipts.tool_receipts(tool_dir)]
     rows = []
     for receipt in found:
         rows.append({
@@ -99,6 +106,7 @@ def _receipt_rows(fix: bool, config, context) -> list:
             "path": str(receipt.path),
             "error": receipt.error,
             "findings": receipt.findings,
+            "kept": receipt.left,
             "fixed": receipt.changed,
             "indexes": [
                 {"url": redact_url(ref.url), "name": ref.name, "place": ref.place,
@@ -111,10 +119,10 @@ def _receipt_rows(fix: bool, config, context) -> list:
 
 def _context():
     from .argv import parse
+    from .indexes import every_user_index
     from .providers.base import Context
-    from .uv_settings import user_indexes
 
-    return Context(environ=dict(os.environ), uv_indexes=user_indexes(parse([]), os.environ))
+    return Context(environ=dict(os.environ), uv_indexes=every_user_index(parse([]), os.environ), tool=True)
 
 
 def cmd_receipts(args) -> int:
@@ -138,6 +146,8 @@ def cmd_receipts(args) -> int:
             print(f"  {row['path']} {row['error']}")
         for finding in row["findings"]:
             print(f"  {'removed ' if row['fixed'] else ''}{finding}")
+        for kept in row["kept"]:
+            print(f"  stored credential kept, since nothing else would supply it: {kept}")
         for index in row["indexes"]:
             print(f"  index {index['url']} -> provider: {index['provider']}")
     return 1 if problems else 0
@@ -154,16 +164,16 @@ def _first_uv_on_path():
 def _doctor_project(config) -> None:
     """Which indexes the next `uv sync` here would use, and which provider covers each."""
     from .argv import parse
+    from .indexes import every_user_index, in_play
     from .project import settings_file, start_dir
     from .providers.base import Context
     from .redact import redact_url
-    from .uv_settings import user_indexes
 
     parsed = parse(["sync"])
     environ = dict(os.environ)
     source, _ = settings_file(start_dir(parsed, environ))
-    found = user_indexes(parsed, environ, project=True)
-    context = Context(environ=environ, uv_indexes=found)
+    found = in_play(parsed, environ, project=True)
+    context = Context(environ=environ, uv_indexes=every_user_index(parsed, environ))
     print(f"     `uv sync` in {os.getcwd()}: settings from {source or 'no project file'}")
     if not found:
         print("       no index configured (PyPI)")
@@ -240,11 +250,19 @@ def cmd_credentials(args) -> int:
     from .credentials import Need, plan
     from .redact import redact_url
 
+    from . import kept_credentials
+
     if args.clear:
         removed = token_cache.clear()
         print(f"removed {removed} cached {'token' if removed == 1 else 'tokens'} from {token_cache.cache_dir()}")
+        forgot = kept_credentials.forget()
+        if forgot:
+            print(f"forgot {forgot} kept {'credential' if forgot == 1 else 'credentials'} "
+                  f"({kept_credentials.store_path()})")
         return 0
     if not args.url:
+        for entry in kept_credentials.entries():
+            print(f"kept: {redact_url(entry['url'])}: the credential {entry['source']}")
         rows = token_cache.entries()
         if not rows:
             print(f"no cached tokens in {token_cache.cache_dir()}")

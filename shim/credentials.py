@@ -1,20 +1,19 @@
-"""Decide which provider serves each index, obtain the credentials, and hand them to uv.
+"""Decide which provider serves each index and obtain the credentials.
 
-Credentials reach uv only through the environment of the exec'd process:
-`UV_INDEX_<NAME>_USERNAME/PASSWORD` for named indexes, the merged netrc for the rest.
-Index URLs themselves are never injected.
+How a credential then reaches uv is handoff.py's decision alone; whether the index
+accepts it, preflight.py's. A credential is issued for a scope, a URL prefix (origin
+and path): the `[[credential]]` url that matched, what the provider says (`scope()`),
+else the index URL itself. It is never given for anything outside that scope.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from . import netrc
-from .errors import ShimError, debug, warn
+from . import urls
+from .errors import ShimError, debug
 from .providers import DISCOVERY, PROVIDERS
 from .providers.base import Context
 from .providers.uv_config import index_env_prefix
-from .redact import has_credential, redact_url
+from .redact import redact_url
 
 
 class Need:
@@ -29,14 +28,20 @@ class Need:
 
 
 class Supply:
-    def __init__(self, need: Need, provider, settings: dict):
+    def __init__(self, need: Need, provider, settings: dict, scope: str = None):
         self.need = need
         self.provider = provider  # provider module
         self.settings = settings
+        scope_of = getattr(provider, "scope", None)
+        self.scope = scope or (scope_of(need.url, settings) if scope_of else None) or need.url
         self.credential = None
 
     def describe(self) -> str:
         return self.provider.describe(self.settings)
+
+    def key(self):
+        """Supplies with the same key share one provider call (and one refresh)."""
+        return self.provider.NAME, repr(sorted((k, repr(v)) for k, v in self.settings.items()))
 
 
 def merge_needs(needs: list) -> list:
@@ -52,47 +57,49 @@ def merge_needs(needs: list) -> list:
     return list(merged.values())
 
 
+def provider_for(url: str, config, context: Context, kept: bool = True):
+    """(provider module, settings, scope or None) covering `url`, or None."""
+    rule = config.rule_for(url) if config else None
+    if rule:
+        return PROVIDERS[rule.provider], rule.settings, rule.url
+    for module in DISCOVERY:
+        if not kept and module.NAME == "kept":
+            continue
+        settings = module.discover(url, context)
+        if settings:
+            return module, settings, None
+    return None
+
+
 def plan(needs: list, config, context: Context) -> list:
     """One Supply per index some provider covers; uncovered indexes are left exactly as they are."""
     supplies = []
     for need in needs:
-        if has_credential(need.url):
+        parsed = urls.parse(need.url)
+        if parsed is None:
+            debug(f"{redact_url(need.url)}: not an http(s) URL; left to uv")
+            continue
+        if parsed.has_credential:
             debug(f"{redact_url(need.url)} carries its own credential; left to uv")
             continue
         if need.name and context.environ.get(index_env_prefix(need.name) + "_PASSWORD"):
             debug(f"{index_env_prefix(need.name)}_PASSWORD is already set; left to uv")
             continue
-        rule = config.rule_for(need.url)
-        if rule:
-            supplies.append(Supply(need, PROVIDERS[rule.provider], rule.settings))
-            debug(f"{redact_url(need.url)}: {supplies[-1].describe()} from {rule.source}")
-            continue
-        for module in DISCOVERY:
-            settings = module.discover(need.url, context)
-            if settings:
-                supplies.append(Supply(need, module, settings))
-                debug(f"{redact_url(need.url)}: {supplies[-1].describe()}")
-                break
+        found = provider_for(need.url, config, context)
+        if found:
+            module, settings, scope = found
+            supplies.append(Supply(need, module, settings, scope))
+            debug(f"{redact_url(need.url)}: {supplies[-1].describe()} for {redact_url(supplies[-1].scope)}")
         else:
             debug(f"{redact_url(need.url)}: no provider; left as it is")
-            if need.had_credentials:
-                warn(f"the credential stored for {redact_url(need.url)} was removed and no provider covers it; "
-                     "uv will reach it with whatever netrc or keyring gives.\n"
-                     "  fix: add a [[credential]] for it to ~/.config/uv-shim/config.toml, "
-                     "or put a fresh credential in ~/.config/uv/uv.toml")
     return supplies
-
-
-def supply_key(supply: Supply):
-    """Supplies with the same key share one provider call (and one refresh)."""
-    return supply.provider.NAME, repr(sorted((k, repr(v)) for k, v in supply.settings.items()))
 
 
 def obtain(supplies: list) -> None:
     """Fill each supply's credential: one provider call per distinct configuration, in parallel."""
     distinct = {}
     for supply in supplies:
-        distinct.setdefault(supply_key(supply), supply)
+        distinct.setdefault(supply.key(), supply)
     results = {}
 
     def run(item):
@@ -117,37 +124,25 @@ def obtain(supplies: list) -> None:
             result.message = f"no credential for {redact_url(supply.need.url)}: {result.message}"
             raise result
     for supply in supplies:
-        supply.credential = results[supply_key(supply)]
+        supply.credential = results[supply.key()]
 
 
-def inject(supplies: list, env: dict) -> None:
-    """Put every credential into `env`: named indexes by name, the others into the netrc."""
-    fresh = {}
-    for supply in supplies:
-        credential = supply.credential
-        if supply.need.name:
-            prefix = index_env_prefix(supply.need.name)
-            env[f"{prefix}_USERNAME"] = credential.username
-            env[f"{prefix}_PASSWORD"] = credential.password
-            continue
-        host = (urlsplit(supply.need.url).hostname or "").lower()
-        if host in fresh and fresh[host] != (credential.username, credential.password):
-            warn(f"two different credentials for host {host}; netrc can hold one per host, the last is used")
-        fresh[host] = (credential.username, credential.password)
-    netrc.hand_to_uv(fresh, env)
+def supply(needs: list, config, context: Context, environ: dict, in_play: list, uv_version: tuple,
+           extra=()) -> dict:
+    """Plan, obtain, check (one request per index) and hand over; returns `environ`.
 
-
-def supply(needs: list, config, context: Context, environ: dict) -> dict:
-    """Plan, obtain, check (one request per index) and inject; returns `environ`.
-
-    When no provider covers any index this returns at once, having imported nothing more.
+    `extra` are supplies already made (credentials typed on the command line);
+    `uv_version` is the real uv's version, or a function that tells it (asked only when
+    something is to be handed over). When nothing is to be supplied this returns at once,
+    having imported nothing more.
     """
-    supplies = plan(needs, config, context)
+    supplies = list(extra) + plan(needs, config, context)
     if not supplies:
         return environ
-    obtain(supplies)
-    from . import preflight
+    obtain([s for s in supplies if s.credential is None])
+    from . import handoff, preflight
 
     preflight.check(supplies)
-    inject(supplies, environ)
+    handoff.hand_over(supplies, in_play, environ, uv_version() if callable(uv_version) else uv_version)
     return environ
+

@@ -46,14 +46,14 @@ def run(args: list) -> None:
         if parsed.intercepted and parsed.key in argv_mod.TOOL_KEYS:
             from .tool_commands import prepare
 
-            env = prepare(parsed)
+            args, env = prepare(parsed, args, real)
         elif parsed.intercepted:
             from .quick_check import may_need_credentials
 
             if may_need_credentials(parsed, env):
                 from .project_commands import prepare
 
-                env = prepare(parsed)
+                args, env = prepare(parsed, args, real)
     exec_uv(real, args, env)
 
 

@@ -1,24 +1,22 @@
-"""The only code that writes the netrc handed to uv: the user's own netrc plus fresh entries.
+"""The only code that reads the user's netrc and writes the netrc handed to uv.
 
-uv matches netrc entries by host (no port) and the last entry for a host wins, so the
-fresh entries replace the user's entries for the same hosts; everything else of the
-user's netrc is kept. On Linux the result lives in an anonymous memory file that
-survives exec (`NETRC=/proc/self/fd/N`): nothing reaches the disk. Elsewhere it is a
-0600 file in a 0700 per-user runtime directory, rewritten on each run.
+uv matches netrc entries by host alone (no scheme, no port; an IPv6 host as `[::1]`),
+takes the last entry for a host, and falls back to a `default` entry for any host. It
+reads netrc before its credential store, so a stale entry there would shadow a fresh
+credential: the netrc handed to uv is the user's own without the entries for the hosts
+uv-shim serves (and, for old uv versions, with uv-shim's entries for the hosts where
+handoff.py found that safe). Where to put it and when is handoff.py's decision.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 from pathlib import Path
 
 from . import paths
-from .atomic import replace_file
-from .errors import ShimError, warn
 
 _TOKEN = r'"((?:[^"\\]|\\.)*)"|(\S+)'
+MAX_SIZE = 1 << 20
 
 
 def user_netrc_path(environ) -> Path:
@@ -66,53 +64,47 @@ def parse_entries(text: str) -> list:
     return entries
 
 
-def _quote(value: str) -> str:
-    if value and not re.search(r'[\s"\\]', value):
-        return value
-    raise ShimError("a credential contains a space, quote or backslash, which netrc cannot carry",
-                    fix="give this index a name in uv and the credential goes through UV_INDEX_<NAME>_* instead")
+def read_user(environ) -> str:
+    """The user's netrc (NETRC, else ~/.netrc) as text; empty when there is none."""
+    try:
+        with open(user_netrc_path(environ), "rb") as handle:
+            return handle.read(MAX_SIZE).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
-def render(user_text: str, fresh: dict) -> str:
-    """fresh: {host: (username, password)}. Returns the merged netrc text."""
-    out = []
-    default = None
+def can_carry(credential) -> bool:
+    """netrc tokens end at white space and quotes are not understood by every reader."""
+    bad = re.compile(r'[\s"\\]')
+    return bool(credential.password) and not bad.search(credential.password) and not bad.search(credential.username)
+
+
+def shadows(user_text: str, hosts) -> bool:
+    """Would an entry of the user's netrc (or its `default`) answer for one of `hosts`?"""
+    if not hosts:
+        return False
+    return any(host is None or host.lower() in hosts for host, _ in parse_entries(user_text))
+
+
+def render(user_text: str, fresh: dict, drop=(), keep_default_for=()) -> str:
+    """The user's netrc without entries for the `fresh` hosts and the `drop` hosts, plus the
+    fresh entries ({host: Credential}). Macros are left out (uv runs none). When `drop` is
+    not empty a `default` entry would answer for those hosts too, so it is replaced by
+    explicit entries for the hosts in `keep_default_for`."""
+    out, default = [], None
+    removed = {h.lower() for h in fresh} | {h.lower() for h in drop}
     for host, tokens in parse_entries(user_text):
+        tokens = [t for t in tokens if "\n" not in t]  # macdef bodies
         if host is None:
             default = tokens
-        elif host.lower() not in fresh:
+        elif host.lower() not in removed:
             out.append(f"machine {host} " + " ".join(tokens))
-    for host, (username, password) in fresh.items():
-        login = f" login {_quote(username)}" if username else ""
-        out.append(f"machine {host}{login} password {_quote(password)}")
+    for host, credential in fresh.items():
+        login = f" login {credential.username}" if credential.username else ""
+        out.append(f"machine {host}{login} password {credential.password}")
     if default is not None:
-        out.append("default " + " ".join(default))
+        if drop:
+            out += [f"machine {host} " + " ".join(default) for host in sorted(keep_default_for)]
+        else:
+            out.append("default " + " ".join(default))
     return "\n".join(out) + "\n"
-
-
-def hand_to_uv(fresh: dict, env: dict) -> None:
-    """Put the merged netrc where uv will read it and point NETRC at it in `env`."""
-    if not fresh:
-        return
-    source = user_netrc_path(env)
-    try:
-        user_text = source.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        user_text = ""
-    except OSError as exc:
-        warn(f"cannot read {source} ({exc.strerror}); uv gets only uv-shim's entries")
-        user_text = ""
-    data = render(user_text, fresh).encode("utf-8")
-    if sys.platform.startswith("linux") and hasattr(os, "memfd_create"):
-        fd = os.memfd_create("uv-shim-netrc", 0)
-        os.write(fd, data)
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.set_inheritable(fd, True)
-        env["NETRC"] = f"/proc/self/fd/{fd}"
-        return
-    directory = paths.runtime_dir()
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)
-    target = directory / "netrc"
-    replace_file(target, data, mode=0o600)
-    env["NETRC"] = str(target)

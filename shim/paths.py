@@ -17,6 +17,10 @@ def _xdg(var: str, default: str) -> Path:
     return Path(value) if value and os.path.isabs(value) else home() / default
 
 
+def xdg_data_home() -> Path:
+    return _xdg("XDG_DATA_HOME", ".local/share")
+
+
 def tool_dir() -> Path:
     """uv's tool directory, as `uv tool dir` prints it."""
     explicit = os.environ.get("UV_TOOL_DIR")
@@ -26,7 +30,7 @@ def tool_dir() -> Path:
         legacy = home() / "Library" / "Application Support" / "uv" / "tools"
         if legacy.is_dir():
             return legacy
-    return _xdg("XDG_DATA_HOME", ".local/share") / "uv" / "tools"
+    return xdg_data_home() / "uv" / "tools"
 
 
 def user_uv_config() -> Path:
@@ -55,7 +59,12 @@ def shim_home() -> Path:
     own = Path(sys.prefix).parent
     if Path(sys.prefix).name == "venv" and (own / "real-uv").is_file():
         return own
-    return _xdg("XDG_DATA_HOME", ".local/share") / "uv-shim"
+    return xdg_data_home() / "uv-shim"
+
+
+def data_dir() -> Path:
+    """uv-shim's per-user data: $XDG_DATA_HOME/uv-shim (kept credentials live below it)."""
+    return xdg_data_home() / "uv-shim"
 
 
 def user_shim_config() -> Path:
@@ -67,13 +76,3 @@ def user_shim_config() -> Path:
 
 def team_shim_config() -> Path:
     return Path(os.environ.get("UV_SHIM_TEAM_CONFIG", "/etc/uv-shim/config.toml"))
-
-
-def runtime_dir() -> Path:
-    """A per-user directory for short-lived files (the netrc handed to uv off Linux)."""
-    base = os.environ.get("XDG_RUNTIME_DIR")
-    if base and os.path.isdir(base):
-        return Path(base) / "uv-shim"
-    uid = os.getuid() if hasattr(os, "getuid") else os.getpid()
-    tmp = os.environ.get("TMPDIR") or "/tmp"
-    return Path(tmp) / f"uv-shim-{uid}"

@@ -72,18 +72,16 @@ def check(supplies: list) -> None:
     statuses = _probe_all(items)
     retry = [i for i, (s, status) in enumerate(zip(items, statuses))
              if _refused(s, status) and hasattr(s.provider, "refresh")]
-    from .credentials import supply_key
-
     refreshed = set()
     for i in retry:
         supply = items[i]
-        key = supply_key(supply)
+        key = supply.key()
         if key not in refreshed:
             debug(f"{redact_url(supply.need.url)} answered {statuses[i]}: refreshing the credential once")
             fresh = supply.provider.refresh(supply.need.url, supply.settings)
             refreshed.add(key)
             for other in supplies:
-                if supply_key(other) == key:
+                if other.key() == key:
                     other.credential = fresh
     if retry:
         for i, status in zip(retry, _probe_all([items[i] for i in retry])):

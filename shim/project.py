@@ -1,10 +1,10 @@
-"""The indexes a project or pip command brings, found the way uv finds them.
+"""Where a project command's settings come from, found the way uv finds them.
 
 Project discovery starts at `--project` / UV_PROJECT, else `--directory` / UV_WORKING_DIR,
 else the working directory. Settings come from the nearest `uv.toml`, or `pyproject.toml`
 with a `[tool.uv]` table, at or above the workspace root (a `pyproject.toml` with
-`[tool.uv.workspace]` above the project), as uv does. `uv pip` also reads the `[pip]`
-section and `--index-url` lines of requirements files given with `-r`.
+`[tool.uv.workspace]` above the project), as uv does. Which indexes those settings
+bring is indexes.py's question.
 """
 
 from __future__ import annotations
@@ -13,12 +13,9 @@ import os
 
 from . import toml_text
 from .errors import warn
-from .uv_settings import UvIndex, indexes_in
-
-MAX_REQUIREMENT_DEPTH = 8
 
 
-def _read_toml(path: str):
+def read_toml(path: str):
     try:
         with open(path, encoding="utf-8") as handle:
             return toml_text.parse(handle.read())
@@ -64,7 +61,7 @@ def workspace_root(start: str) -> str:
         if not os.path.isfile(path):
             continue
         nearest = nearest or directory
-        data = _read_toml(path) or {}
+        data = read_toml(path) or {}
         if isinstance(data.get("tool", {}).get("uv", {}).get("workspace"), dict):
             root = directory
     return root or nearest or start
@@ -74,71 +71,13 @@ def settings_file(start: str):
     """(path, settings table) of the project's uv settings, as uv's FilesystemOptions::find."""
     for directory in ancestors(workspace_root(start)):
         uv_toml = os.path.join(directory, "uv.toml")
-        data = _read_toml(uv_toml)
+        data = read_toml(uv_toml)
         if data is not None:
             return uv_toml, data
         pyproject = os.path.join(directory, "pyproject.toml")
-        data = _read_toml(pyproject)
+        data = read_toml(pyproject)
         if data is not None:
             uv = data.get("tool", {}).get("uv") if isinstance(data.get("tool"), dict) else None
             if isinstance(uv, dict):
                 return pyproject, uv
     return None, None
-
-
-def requirement_indexes(path: str, depth: int = 0) -> list:
-    """`--index-url`, `--extra-index-url` and `--find-links` lines of a requirements file."""
-    found = []
-    try:
-        with open(path, encoding="utf-8") as handle:
-            lines = handle.read().splitlines()
-    except (OSError, UnicodeDecodeError):
-        return found  # uv reports a missing or unreadable file itself
-    for line in lines:
-        words = line.split("#", 1)[0].split()
-        if not words:
-            continue
-        option, _, value = words[0].partition("=")
-        value = value or (words[1] if len(words) > 1 else "")
-        if not value:
-            continue
-        if option in ("-i", "--index-url", "--extra-index-url"):
-            found.append(UvIndex(value, None, path))
-        elif option in ("-f", "--find-links"):
-            found.append(UvIndex(value, None, path, "find-links"))
-        elif option in ("-r", "--requirement", "--requirements") and depth < MAX_REQUIREMENT_DEPTH:
-            found += requirement_indexes(os.path.join(os.path.dirname(path), value), depth + 1)
-    return found
-
-
-def requirement_indexes_of(parsed, environ) -> list:
-    """Indexes named inside the requirements files given with `-r`."""
-    found = []
-    for path in requirement_paths(parsed, environ):
-        found += requirement_indexes(path)
-    return found
-
-
-def project_indexes(parsed, environ, pip: bool) -> list:
-    """Indexes from the project's settings (and, for `uv pip`, its requirements files)."""
-    found = []
-    path, data = settings_file(start_dir(parsed, environ))
-    if data is not None:
-        found += indexes_in(data, path)
-        if pip and isinstance(data.get("pip"), dict):
-            found += indexes_in(data["pip"], path)
-    if pip:
-        found += requirement_indexes_of(parsed, environ)
-    return found
-
-
-def named_publish_url(parsed, environ) -> str:
-    """`publish-url` of the index named by `uv publish --index NAME` (or UV_PUBLISH_INDEX)."""
-    name = (parsed.values("--index") or [environ.get("UV_PUBLISH_INDEX", "")])[-1]
-    if not name:
-        return ""
-    _, data = settings_file(start_dir(parsed, environ))
-    for entry in (data or {}).get("index", []):
-        if isinstance(entry, dict) and entry.get("name") == name and isinstance(entry.get("publish-url"), str):
-            return entry["publish-url"]
-    return ""

@@ -1,6 +1,6 @@
 """Prepare project, pip and publish commands (`uv sync`, `uv pip install`, `uv publish`, …).
 
-The indexes in play are found as uv finds them (project.py, uv_settings.py); those a
+The indexes in play are found as uv finds them (indexes.py); those a
 provider covers get fresh credentials exactly as for tools. When none is covered, this
 returns at once: nothing heavy is imported on that path.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from . import config as config_mod
-from . import credentials, uv_settings
+from . import credentials, indexes, real_uv
 from .providers.base import Context
 from .redact import has_credential
 
@@ -19,16 +19,17 @@ PUBLISH_KEY = "uv__publish"
 DEFAULT_PUBLISH_URL = "https://upload.pypi.org/legacy/"
 
 
-def prepare(parsed) -> dict:
+def prepare(parsed, args: list, real: str):
+    """(argv, environment) to exec the real uv with."""
     environ = dict(os.environ)
     config = config_mod.load()
     if parsed.key == PUBLISH_KEY:
-        return _prepare_publish(parsed, environ, config)
-    found = uv_settings.user_indexes(parsed, environ, project=True, pip=parsed.key in PIP_KEYS)
+        return args, _prepare_publish(parsed, environ, config)
+    found = indexes.in_play(parsed, environ, project=True, pip=parsed.key in PIP_KEYS)
     # (An index whose URL carries its own credential is left to uv by credentials.plan.)
     needs = credentials.merge_needs([credentials.Need(i.url, i.name, (), i.place) for i in found])
-    context = Context(environ=environ, uv_indexes=found)
-    return credentials.supply(needs, config, context, environ)
+    context = Context(environ=environ, uv_indexes=indexes.every_user_index(parsed, environ))
+    return args, credentials.supply(needs, config, context, environ, found, lambda: real_uv.version(real))
 
 
 def _user_gave_publish_credentials(parsed, environ) -> bool:
@@ -41,14 +42,11 @@ def _prepare_publish(parsed, environ, config) -> dict:
     """Supply UV_PUBLISH_USERNAME/PASSWORD for a publish URL a provider covers."""
     if _user_gave_publish_credentials(parsed, environ):
         return environ
-    from .project import named_publish_url
-
     url = ((parsed.values("--publish-url") or [environ.get("UV_PUBLISH_URL", "")])[-1]
-           or named_publish_url(parsed, environ) or DEFAULT_PUBLISH_URL)
+           or indexes.named_publish_url(parsed, environ) or DEFAULT_PUBLISH_URL)
     if has_credential(url):
         return environ
-    found = uv_settings.user_indexes(parsed, environ)
-    context = Context(environ=environ, uv_indexes=found)
+    context = Context(environ=environ, uv_indexes=indexes.every_user_index(parsed, environ))
     supplies = credentials.plan([credentials.Need(url, place="publish")], config, context)
     if not supplies:
         return environ

@@ -77,3 +77,58 @@ def find(shim_home: Path, shim_dirs=()) -> str:
         fix="install uv (https://docs.astral.sh/uv/) or run `./install.sh --real-uv /path/to/uv`",
         exit_code=127,
     )
+
+
+def version(path: str) -> tuple:
+    """The real uv's version as a tuple, (0,) when it cannot be told.
+
+    `uv --version` costs a few milliseconds, so the answer is cached per binary (path,
+    size, modification time, inode) in the cache directory; `uv self update` replaces the
+    binary and so the key.
+    """
+    import json
+
+    try:
+        info = os.stat(path)
+    except OSError:
+        return (0,)
+    key = f"{os.path.abspath(path)}|{info.st_size}|{info.st_mtime_ns}|{info.st_ino}"
+    from .token_cache import cache_dir
+
+    cache = cache_dir() / "real-uv" / "version.json"
+    try:
+        with open(cache, encoding="utf-8") as handle:
+            known = json.load(handle)
+        if isinstance(known, dict) and known.get("key") == key and isinstance(known.get("version"), str):
+            return _as_tuple(known["version"])
+    except (OSError, ValueError):
+        pass
+    import subprocess
+
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10,
+                             env={**os.environ, "UV_SHIM_PID": "", "NO_COLOR": "1"}).stdout
+    except (OSError, subprocess.SubprocessError):
+        return (0,)
+    words = out.split()
+    text = words[1] if len(words) > 1 and words[0] == "uv" else ""
+    try:
+        from .atomic import replace_file
+
+        cache.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        replace_file(cache, json.dumps({"key": key, "version": text}).encode(), mode=0o600)
+    except OSError:
+        pass  # no cache: ask again next time
+    return _as_tuple(text)
+
+
+def _as_tuple(text: str) -> tuple:
+    parts = []
+    for part in text.split("."):
+        digits = len(part) - len(part.lstrip("0123456789"))
+        if not digits:
+            break
+        parts.append(int(part[:digits]))
+        if digits < len(part):  # 0.9.0rc1: stop at the pre-release
+            break
+    return tuple(parts) or (0,)

@@ -30,10 +30,11 @@ DEDUPED_LISTS = ("index", "extra-index-url", "find-links")
 
 
 class IndexRef:
-    def __init__(self, url: str, name=None, place="index-url"):
+    def __init__(self, url: str, name=None, place="index-url", default=False):
         self.url = url  # without userinfo
         self.name = name  # the index name for named `[[index]]` entries
-        self.place = place
+        self.place = place  # index, index-url, extra-index-url, find-links, requirements.index, direct
+        self.default = default
 
 
 class Receipt:
@@ -43,8 +44,9 @@ class Receipt:
         self.packages = []
         self.indexes = []
         self.findings = []  # redacted, for people
-        self.stripped = []  # URLs (now clean) that held a credential
+        self.stripped = []  # URLs (now clean) whose credential is removed
         self.found_urls = []  # the same, as they were (never printed)
+        self.left = []  # "place: redacted URL" of credentials that stay: nothing would supply them again
         self.error = None  # why the receipt could not be read
         self.changed = False
 
@@ -149,10 +151,13 @@ def _describe_receipt(receipt: Receipt, data: dict) -> None:
             receipt.packages.append(req["name"])
         if isinstance(req.get("index"), str):
             receipt.indexes.append(IndexRef(_strip(req["index"]), None, "requirements.index"))
+        if isinstance(req.get("url"), str) and req["url"][:4].lower() == "http":
+            receipt.indexes.append(IndexRef(_strip(req["url"]), None, "direct"))
     options = tool.get("options", {})
     for entry in options.get("index", []):
         name = entry.get("name") if isinstance(entry.get("name"), str) else None
-        receipt.indexes.append(IndexRef(_strip(entry["url"]), name, "index"))
+        place = "find-links" if entry.get("format") == "flat" else "index"
+        receipt.indexes.append(IndexRef(_strip(entry["url"]), name, place, entry.get("default") is True))
     if options.get("index-url"):
         receipt.indexes.append(IndexRef(_strip(options["index-url"]), None, "index-url"))
     for key in ("extra-index-url", "find-links"):
@@ -174,10 +179,12 @@ def _duplicates(options) -> list:
     return found
 
 
-def inspect(path: Path, fix: bool = False, dedupe: bool = False, write=None) -> Receipt:
+def inspect(path: Path, fix: bool = False, dedupe: bool = False, write=None, strip=None) -> Receipt:
     """Read a receipt; with fix, also remove credentials (and duplicates with dedupe) in place.
 
-    `write(path, data)` replaces the file (default: replace_file, at once)."""
+    `strip(value)` says whether the credential in a string value goes (default: every one);
+    one that stays is listed in `left`. `write(path, data)` replaces the file (default:
+    replace_file, at once)."""
     receipt = Receipt(name=path.parent.name, path=path)
     if path.is_symlink() or path.parent.is_symlink():
         receipt.error = "is a symlink; left alone"
@@ -206,21 +213,32 @@ def inspect(path: Path, fix: bool = False, dedupe: bool = False, write=None) -> 
     if not credentials and not duplicates:
         return receipt
 
+    decided = {}
+
+    def goes(value) -> bool:
+        if value not in decided:
+            decided[value] = strip is None or bool(strip(value))
+        return decided[value]
+
     def visit(container, key, value, place):
-        if has_userinfo(value):
+        if not has_userinfo(value):
+            return
+        if goes(value):
             receipt.findings.append(_describe(place, value))
             receipt.stripped.append(_strip(value))
             receipt.found_urls.append(value)
+        else:
+            receipt.left.append(f"{place}: {redact_url(value)}")
 
     _walk_strings(data["tool"], "tool", visit)
     if not fix or not (receipt.stripped or (dedupe and duplicates)):
         return receipt
     new = None
-    if not (dedupe and duplicates):
+    if not (dedupe and duplicates) and not receipt.left:
         new = _edit_text(text, sum(len(re.findall(_HTTP_USERINFO, u)) for u in receipt.found_urls))
     if new is None:
         try:
-            new = _edit_with_tomlkit(text, dedupe, duplicates)
+            new = _edit_with_tomlkit(text, dedupe, duplicates, goes)
         except Exception as exc:  # tomlkit disagreeing with the parser above: leave the file alone
             receipt.error = f"cannot be edited safely ({type(exc).__name__}); left alone"
             return receipt
@@ -259,13 +277,13 @@ def _edit_text(text: str, expected_cuts: int):
     return new
 
 
-def _edit_with_tomlkit(text: str, dedupe: bool, duplicates: list) -> str:
+def _edit_with_tomlkit(text: str, dedupe: bool, duplicates: list, goes) -> str:
     import tomlkit
 
     doc = tomlkit.parse(text)
     edits = []
-    _walk_strings(doc["tool"], "tool",
-                  lambda container, key, value, place: has_userinfo(value) and edits.append((container, key)))
+    _walk_strings(doc["tool"], "tool", lambda container, key, value, place:
+                  has_userinfo(value) and goes(str(value)) and edits.append((container, key)))
     for container, key in edits:
         container[key] = _strip(container[key])
     if dedupe:
@@ -275,8 +293,10 @@ def _edit_with_tomlkit(text: str, dedupe: bool, duplicates: list) -> str:
     return tomlkit.dumps(doc)
 
 
-def repair(tool_dir: Path, names=None, dedupe: bool = False) -> list:
-    """Repair the receipts of `names` (every tool when None) under uv's tools lock."""
+def repair(tool_dir: Path, names=None, dedupe: bool = False, strip=None) -> list:
+    """Repair the receipts of `names` (every tool when None) under uv's tools lock.
+
+    `strip(tool name, value)` decides which stored credentials go (see inspect)."""
     paths = tool_receipts(tool_dir, names)
     if not paths:
         return []
@@ -284,7 +304,9 @@ def repair(tool_dir: Path, names=None, dedupe: bool = False) -> list:
     with file_lock(tool_dir / ".lock", "uv's tools lock (another uv is running)"):
         for path in paths:
             remove_leftovers(path.parent)  # from a uv-shim killed mid-write
-            receipt = inspect(path, fix=True, dedupe=dedupe, write=lambda p, data: writes.append((p, data)))
+            tool = path.parent.name
+            receipt = inspect(path, fix=True, dedupe=dedupe, write=lambda p, data: writes.append((p, data)),
+                              strip=None if strip is None else (lambda value, tool=tool: strip(tool, value)))
             if receipt.error:
                 warn(f"{path} {receipt.error}")
             results.append(receipt)

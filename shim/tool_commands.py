@@ -1,7 +1,7 @@
 """Prepare `uv tool install | upgrade | run`: repair receipts, get credentials, check them.
 
-Returns the environment the real uv is exec'd with. Nothing here writes a secret
-anywhere but that environment (and the netrc handed to uv, see netrc.py).
+Returns the argv and environment the real uv is exec'd with. Nothing here writes a
+secret anywhere but uv-shim's private files (kept_credentials.py, handoff.py).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import os
 import re
 
 from . import config as config_mod
-from . import credentials, paths, receipts, uv_settings
+from . import credentials, indexes, paths, receipts, urls
 from .errors import info
 from .providers.base import Context
 
@@ -45,32 +45,120 @@ def _needs_from_receipts(found) -> list:
     return needs
 
 
+def _receipt_layer(receipt):
+    layer = indexes.Layer(f"the receipt of {receipt.name}")
+    for ref in receipt.indexes:
+        index = indexes.UvIndex(ref.url, ref.name, layer.source, ref.place, ref.default or ref.place == "index-url")
+        if ref.place == "index-url":
+            layer.index_url = index
+        elif ref.place in ("find-links", "direct"):
+            layer.flat.append(index)
+        elif ref.place == "index":
+            layer.index.append(index)
+        else:
+            layer.extra.append(index)
+    return layer
+
+
+def _in_play(parsed, environ, found) -> list:
+    """Every index uv may use for the tools this command touches (each tool is resolved alone)."""
+    cli = indexes.command_line(parsed, environ)
+    user = indexes.user_layers(parsed, environ)
+    if not found:
+        return indexes.resolve([cli, *user])
+    return [i for receipt in found for i in indexes.resolve([cli, _receipt_layer(receipt), *user])]
+
+
+def receipt_decider(config, context, uv_version: tuple, remember: bool):
+    """strip(tool, value) for receipts.repair: which stored credentials go.
+
+    A `****` mask always goes; so does a credential some provider supplies fresh. One that
+    nothing else would supply is moved into uv-shim's kept credentials where uv can read
+    them from its credential store (uv 0.8.15+), and otherwise left in the receipt, where
+    the old uv reading it finds it."""
+    from . import handoff, kept_credentials
+
+    def strip(tool, value) -> bool:
+        match = re.search(r"[Hh][Tt][Tt][Pp][Ss]?://\S+", value)
+        parsed = urls.parse(match.group(0)) if match else None
+        if parsed is None:
+            return False
+        if receipts.MASK in (parsed.username, parsed.password):
+            return True
+        clean = urls.strip_userinfo(match.group(0))
+        if credentials.provider_for(clean, config, context, kept=False):
+            return True
+        git = value[max(0, match.start() - 4):match.start()].lower() == "git+"  # uv's store is not used for git
+        if git or not handoff.storable(parsed, uv_version):
+            return False
+        if remember:
+            kept_credentials.remember(clean, parsed.username or "", parsed.password or "",
+                                      f"stored in the receipt of {tool}")
+        return True
+
+    return strip
+
+
 def _report(found) -> None:
     for receipt in found:
         if receipt.changed:
             count = len(receipt.stripped)
-            info(f"receipt of {receipt.name}: removed {count} stale {'credential' if count == 1 else 'credentials'}"
+            info(f"receipt of {receipt.name}: took out {count} stored {'credential' if count == 1 else 'credentials'}"
                  f" ({'; '.join(f for f in receipt.findings if 'credential' in f)})")
 
 
-def prepare(parsed) -> dict:
+def _typed_supplies(typed, needs, parsed, config, context) -> list:
+    """Supplies for credentials typed on the command line; kept for later upgrades (install/upgrade)."""
+    from . import kept_credentials
+    from .providers import kept
+    from .providers.base import Credential
+
+    supplies = []
+    for item in typed:
+        need = next((n for n in needs if urls.same_index(n.url, item.url)), None)
+        if need is None:
+            need = credentials.Need(item.url, None, [], "direct")
+            needs.append(need)
+        credential = Credential(item.username, item.password)
+        supply = credentials.Supply(need, kept, kept.typed(urls.parse(item.url).prefix(), credential,
+                                                           f"typed in {item.where}"))
+        supply.credential = credential
+        supplies.append(supply)
+        if parsed.key != "uv__tool__run" and not credentials.provider_for(item.url, config, context, kept=False):
+            kept_credentials.remember(item.url, item.username, item.password, f"typed in {item.where}")
+    return supplies
+
+
+def prepare(parsed, args: list, real: str):
+    """(argv, environment) to exec the real uv with."""
+    from . import argv as argv_mod
+    from . import real_uv, typed_credentials
+
     environ = dict(os.environ)
     config = config_mod.load()
+    args, typed = typed_credentials.take(args, parsed, environ)
+    if typed:
+        parsed = argv_mod.parse(args)
+    uv_version = real_uv.version(real)
+    context = Context(environ=environ, uv_indexes=indexes.every_user_index(parsed, environ), tool=True)
     names, packages = targets(parsed)
-    found = receipts.repair(paths.tool_dir(), names) if names is None or names else []
+    strip = receipt_decider(config, context, uv_version, remember=True)
+    found = receipts.repair(paths.tool_dir(), names, strip=strip) if names is None or names else []
     _report(found)
 
-    user = uv_settings.user_indexes(parsed, environ)
+    in_play = _in_play(parsed, environ, found if parsed.key != "uv__tool__install" else [])
     needs = []
     if parsed.key != "uv__tool__install":
         needs += _needs_from_receipts(found)
-    # (An index whose URL carries its own credential is left to uv by credentials.plan.)
-    needs += [credentials.Need(index.url, index.name, packages, index.place) for index in user]
+    needs += [credentials.Need(i.url, i.name, packages, i.place) for i in in_play]
     needs = credentials.merge_needs(needs)
     if not packages:
         for need in needs:
             if not need.packages:
                 need.packages = [r.name for r in found][:1]
-
-    return credentials.supply(needs, config, Context(environ=environ, uv_indexes=user), environ)
-
+    extra = _typed_supplies(typed, needs, parsed, config, context)
+    typed_needs = {id(s.need) for s in extra}
+    needs = [n for n in needs if id(n) not in typed_needs]
+    in_play += [indexes.UvIndex(s.need.url, None, "the command line", "direct") for s in extra
+                if s.need.place == "direct"]
+    return args, credentials.supply(needs, config, context, environ, in_play, uv_version, extra)

@@ -14,7 +14,9 @@ def index():
 
 @pytest.fixture
 def public_index():
-    server = PackageIndex(password=None)
+    # Another host (127.0.0.2, still loopback): for uv before 0.8.15 a credential can only go
+    # by host (netrc), so a public index on the same host would make uv-shim refuse (exit 2).
+    server = PackageIndex(password=None, host="127.0.0.2")
     yield server
     server.close()
 

@@ -1,8 +1,7 @@
-import os
-import subprocess
-import sys
+"""The netrc handed to uv: the user's own entries, without those for hosts uv-shim serves."""
 
 from shim import netrc
+from shim.providers.base import Credential
 
 USER_NETRC = """\
 # my netrc
@@ -19,39 +18,31 @@ default login anonymous password me@example.com
 
 
 def test_fresh_entries_replace_the_users_for_the_same_host_and_keep_the_rest():
-    text = netrc.render(USER_NETRC, {"corp.example.com": ("aws", "fresh")})
+    text = netrc.render(USER_NETRC, {"corp.example.com": Credential("aws", "fresh")})
     assert "stale" not in text
     assert "machine corp.example.com login aws password fresh" in text
     assert 'machine github.com login me password "quoted token"' in text
-    assert "macdef init\ncd /pub\nbin\n" in text
+    assert "macdef" not in text and "cd /pub" not in text  # uv runs no macros
     assert text.rstrip().splitlines()[-1] == "default login anonymous password me@example.com"
 
 
-def test_netrc_reaches_an_execd_process_without_touching_disk(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path))
-    (tmp_path / ".netrc").write_text("machine mine.example.com login a password b\n")
-    env = dict(os.environ)
-    netrc.hand_to_uv({"corp.example.com": ("aws", "fresh")}, env)
-    assert env["NETRC"].startswith("/proc/self/fd/")
-    # exec, as the launcher does: the child reads the same path
-    code = "import os,sys; os.execv('/bin/cat', ['cat', os.environ['NETRC']])"
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         pass_fds=[int(env["NETRC"].rsplit("/", 1)[1])]).stdout
-    assert "machine mine.example.com login a password b" in out
-    assert "machine corp.example.com login aws password fresh" in out
-    assert list(tmp_path.iterdir()) == [tmp_path / ".netrc"]
+def test_dropped_hosts_lose_the_users_entry_and_the_default_answers_only_for_named_hosts():
+    text = netrc.render(USER_NETRC, {}, drop={"corp.example.com"}, keep_default_for={"other.example.com"})
+    assert "corp.example.com" not in text and "stale" not in text
+    assert "default" not in text  # it would answer for corp.example.com too
+    assert "machine other.example.com login anonymous password me@example.com" in text
+    assert 'machine github.com login me password "quoted token"' in text
 
 
-def test_off_linux_the_netrc_is_a_private_file_rewritten_each_run(tmp_path, monkeypatch):
-    """macOS has no memfd: simulated here by the platform name, the file code path is the real one."""
-    monkeypatch.setattr(netrc.sys, "platform", "darwin")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
-    env = {}
-    netrc.hand_to_uv({"a.example.com": ("u", "one")}, env)
-    path = tmp_path / "uv-shim" / "netrc"
-    assert env["NETRC"] == str(path)
-    assert oct(path.stat().st_mode & 0o777) == oct(0o600)
-    assert oct(path.parent.stat().st_mode & 0o777) == oct(0o700)
-    netrc.hand_to_uv({"a.example.com": ("u", "two")}, env)
-    assert path.read_text() == "machine a.example.com login u password two\n"
+def test_shadows_sees_a_host_entry_or_a_default():
+    assert netrc.shadows("machine corp.example.com login a password b\n", {"corp.example.com"})
+    assert not netrc.shadows("machine other login a password b\n", {"corp.example.com"})
+    assert netrc.shadows("default login a password b\n", {"corp.example.com"})
+    assert not netrc.shadows(USER_NETRC, set())
+
+
+def test_netrc_cannot_carry_white_space_or_quotes():
+    assert netrc.can_carry(Credential("aws", "tok-en_1.2"))
+    assert netrc.can_carry(Credential("", "tok"))
+    for bad in (Credential("aws", "a b"), Credential("aws", 'a"b'), Credential("a b", "x"), Credential("aws", "")):
+        assert not netrc.can_carry(bad)

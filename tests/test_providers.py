@@ -5,7 +5,7 @@ import pytest
 
 from shim.providers import command, env, uv_config
 from shim.providers.base import Context, ProviderError
-from shim.uv_settings import UvIndex
+from shim.indexes import UvIndex
 
 URL = "https://pkgs.example.com/simple/"
 
@@ -66,19 +66,23 @@ def test_env_provider(monkeypatch):
         env.fetch(URL, {"password-env": "CI_JOB_TOKEN"})
 
 
-def test_uv_config_covers_the_same_origin_only():
-    context = Context(environ={}, uv_indexes=[UvIndex("https://aws:fresh@pkgs.example.com/other/simple/", None, "uv.toml")])
-    settings = uv_config.discover("https://pkgs.example.com:443/pypi/tools/simple/", context)
-    assert uv_config.fetch(URL, settings).password == "fresh"
-    assert "fresh" not in uv_config.describe(settings)
-    for other in ("http://pkgs.example.com/simple/", "https://pkgs.example.com:8443/simple/",
-                  "https://evil.com/pkgs.example.com/simple/"):
-        assert uv_config.discover(other, context) is None
+def test_uv_config_covers_urls_under_the_index_it_was_given_for_only():
+    context = Context(environ={}, uv_indexes=[UvIndex("https://aws:fr%40sh@pkgs.example.com/other/simple/", None,
+                                                      "uv.toml")])
+    settings = uv_config.discover("https://PKGS.example.com:443/other/simple/demo/", context)
+    assert uv_config.fetch(URL, settings).password == "fr@sh"  # percent-decoded once, as uv does
+    assert uv_config.scope(URL, settings) == "https://pkgs.example.com:443/other/simple/"
+    assert "fr" not in uv_config.describe(settings)
+    for other in ("http://pkgs.example.com/other/simple/", "https://pkgs.example.com:8443/other/simple/",
+                  "https://pkgs.example.com/pypi/tools/simple/", "https://pkgs.example.com/other/simple-x/",
+                  "https://pkgs.example.com/other/simple/../../pypi/", "https://evil.com/pkgs.example.com/simple/"):
+        assert uv_config.discover(other, context) is None, other
 
 
 def test_uv_config_reads_named_index_variables():
     context = Context(environ={"UV_INDEX_CORP_2_PASSWORD": "pw", "UV_INDEX_CORP_2_USERNAME": "me"},
                       uv_indexes=[UvIndex("https://corp.example.com/simple", "corp-2", "uv.toml")])
-    settings = uv_config.discover("https://corp.example.com/other/", context)
+    settings = uv_config.discover("https://corp.example.com/simple/other/", context)
     credential = uv_config.fetch(URL, settings)
     assert (credential.username, credential.password) == ("me", "pw")
+    assert uv_config.discover("https://corp.example.com/other/", context) is None

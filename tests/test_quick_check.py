@@ -3,7 +3,7 @@
 import pytest
 
 from shim import config as config_mod
-from shim import credentials, uv_settings
+from shim import credentials, indexes
 from shim.argv import parse
 from shim.providers.base import Context
 from shim.quick_check import may_need_credentials
@@ -25,9 +25,10 @@ def env(tmp_path, monkeypatch):
 
 def full_check_covers(argv, environ) -> bool:
     parsed = parse(argv)
-    found = uv_settings.user_indexes(parsed, environ, project=True, pip=parsed.key.startswith("uv__pip"))
+    found = indexes.in_play(parsed, environ, project=True, pip=parsed.key.startswith("uv__pip"))
     needs = [credentials.Need(i.url, i.name, (), i.place) for i in found]
-    return bool(credentials.plan(needs, config_mod.load(), Context(dict(environ), found)))
+    context = Context(dict(environ), indexes.every_user_index(parsed, environ))
+    return bool(credentials.plan(needs, config_mod.load(), context))
 
 
 @pytest.mark.parametrize(
@@ -38,7 +39,9 @@ def full_check_covers(argv, environ) -> bool:
         (PLAIN.replace("https://", "https://aws:tok@"), ["sync"], {}, "", False),
         (PLAIN.replace("pypi.example.com", "corp-111122223333.d.codeartifact.eu-west-1.amazonaws.com"), ["lock"], {},
          "", True),
-        (PLAIN, ["sync"], {}, 'extra-index-url = ["https://aws:fresh@pypi.example.com/other/"]\n', True),
+        # A credential in the user's uv.toml covers its own URL prefix, not the whole host.
+        (PLAIN, ["sync"], {}, 'extra-index-url = ["https://aws:fresh@pypi.example.com/other/"]\n', False),
+        (PLAIN, ["sync"], {}, 'extra-index-url = ["https://aws:fresh@pypi.example.com/simple/"]\n', True),
         (PLAIN + '\n[[tool.uv.index]]\nname = "corp"\nurl = "https://corp.example.com/simple/"\n', ["sync"],
          {"UV_INDEX_CORP_PASSWORD": "x"}, "", False),
         (PLAIN, ["pip", "install", "-r", "req.txt"], {}, "", False),

@@ -9,6 +9,10 @@ A provider is a module in `shim/providers/` with:
     fetch(url, settings) -> Credential        or raise ProviderError
     rejected_fix(settings) -> str             what to do when the index refuses the credential
     discover(url, context) -> settings|None   optional: cover an index with no shim config
+    scope(url, settings) -> str               optional: the URL prefix (scheme://host[:port]/path/)
+                                              the credential is issued for; uv gets it for URLs
+                                              under that prefix only (default: the index URL, or
+                                              the `[[credential]]` url that matched)
 
 and is listed once in `shim/providers/__init__.py`.
 """
@@ -41,6 +45,7 @@ class ProviderError(ShimError):
 class Context:
     """What discovery may look at: the user's uv indexes and the environment."""
 
-    def __init__(self, environ: dict, uv_indexes=()):
+    def __init__(self, environ: dict, uv_indexes=(), tool: bool = False):
         self.environ = environ
-        self.uv_indexes = list(uv_indexes)  # shim.uv_settings.UvIndex
+        self.tool = tool  # a `uv tool` command (receipts in play)
+        self.uv_indexes = list(uv_indexes)  # shim.indexes.UvIndex: the user's own (command line, uv.toml)

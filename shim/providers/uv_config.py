@@ -2,15 +2,14 @@
 
 With no shim config at all: a credential embedded in an index URL of the user or
 system `uv.toml` (or of the command line), or `UV_INDEX_<NAME>_USERNAME/PASSWORD`
-for one of its named indexes, covers every index on the same scheme://host[:port].
-This is the "a job refreshes ~/.config/uv/uv.toml" workflow.
+for one of its named indexes, covers every index URL at or below that index's URL
+(same scheme, host, port and path prefix), the credential being percent-decoded as
+uv decodes it. This is the "a job refreshes ~/.config/uv/uv.toml" workflow.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from ..redact import split_userinfo
+from .. import urls
 from .base import Credential
 
 NAME = "uv-config"
@@ -19,27 +18,16 @@ EXPLICIT = False  # only discovered, never named in [[credential]]
 REQUIRED = ()
 
 
-def origin(url: str):
-    """scheme://host:port with the default port made explicit; None when not http(s)."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        return None
-    return f"{scheme}://{parts.hostname.lower()}:{port or (443 if scheme == 'https' else 80)}"
-
-
 def index_env_prefix(name: str) -> str:
     return "UV_INDEX_" + "".join(c if c.isascii() and c.isalnum() else "_" for c in name).upper()
 
 
 def _credential_of(index, environ):
-    _, user, password = split_userinfo(index.url)
-    if password or user:
-        return Credential(user or "", password or "")
+    parsed = urls.parse(index.url)
+    if parsed is None:
+        return None
+    if parsed.has_credential:
+        return Credential(parsed.username or "", parsed.password or "")
     if index.name:
         prefix = index_env_prefix(index.name)
         env_password = environ.get(f"{prefix}_PASSWORD")
@@ -49,16 +37,21 @@ def _credential_of(index, environ):
 
 
 def discover(url, context):
-    wanted = origin(url)
-    if wanted is None:
-        return None
-    found = None
-    for index in context.uv_indexes:  # the last one for an origin wins, as later entries refresh
-        if origin(index.url) == wanted:
-            credential = _credential_of(index, context.environ)
-            if credential:
-                found = {"provider": NAME, "url": wanted, "source": index.source, "_credential": credential}
+    found, best = None, -1
+    for index in context.uv_indexes:  # the longest prefix wins; a later entry wins a tie (it refreshes)
+        scope = urls.strip_userinfo(index.url)
+        if not urls.under(url, scope):
+            continue
+        credential = _credential_of(index, context.environ)
+        length = len(urls.parse(scope).prefix())
+        if credential and length >= best:
+            found, best = {"provider": NAME, "url": urls.parse(scope).prefix(), "source": index.source,
+                           "_credential": credential}, length
     return found
+
+
+def scope(url, settings) -> str:
+    return settings["url"]
 
 
 def describe(settings) -> str:

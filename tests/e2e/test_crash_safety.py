@@ -38,7 +38,9 @@ def test_kill_during_receipt_repair(tmp_path, crash_at):
     new = {i: text.replace(f"aws:stale-{i}@", "") for i, text in old.items()}
     for i, text in old.items():
         box.write(f"tools/tool-{i}/uv-receipt.toml", text)
-    env = {"UV_SHIM_REAL_UV": "/bin/true"}  # only the shim's own work matters here
+    # A provider covers the index, so the stored credentials go (none is kept instead).
+    box.shim_config('[[credential]]\nurl = "http://127.0.0.1:9/"\nprovider = "env"\npassword-env = "CORP_TOKEN"\n')
+    env = {"UV_SHIM_REAL_UV": "/bin/true", "CORP_TOKEN": "fresh"}  # only the shim's own work matters here
 
     killed = box.uv("tool", "upgrade", "--all", env={**env, "UV_SHIM_TEST_CRASH_AT": crash_at})
     assert killed.returncode == -signal.SIGKILL
@@ -82,6 +84,6 @@ def test_kill_during_token_cache_write(tmp_path, crash_at):
         assert again.returncode == 0, again.stderr
         assert json.loads(cached.read_text())["expires_at"] > entry["expires_at"]
         assert leftovers(cache_dir) == []
-        assert sorted(p.suffix for p in cache_dir.iterdir()) == [".json", ".lock"]
+        assert sorted(p.suffix for p in cache_dir.iterdir() if p.is_file()) == [".json", ".lock"]
     finally:
         ca.close()

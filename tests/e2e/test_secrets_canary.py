@@ -71,13 +71,17 @@ def files_holding(root: Path, canary: str, allowed=()) -> list:
     return hits
 
 
+# uv-shim's private places: the token cache, the hand-off directories given to uv, kept credentials.
+PRIVATE = ("home/.cache/uv-shim", "home/.local/share/uv-shim/private")
+
+
 def check_nowhere(watch, root, allowed=()):
     assert watch.found == [], "canary seen in a command line"
     for output in watch.outputs:
         assert CANARY not in output
-    assert files_holding(root, CANARY, allowed) == []
-    cache = root / "home" / ".cache" / "uv-shim"
-    for path in cache.glob("*") if cache.is_dir() else []:
+    private = [p for d in PRIVATE for p in (root / d).rglob("*")]
+    assert files_holding(root, CANARY, [*allowed, *private]) == []
+    for path in private:  # every private file and directory: 0600/0700, the user's
         assert os.stat(path).st_mode & 0o077 == 0, path
     assert watch.sweeps > 0
     print(f"canary checks: {len(watch.outputs)} outputs, {watch.sweeps} sweeps of /proc/*/cmdline, "

@@ -47,7 +47,20 @@ def test_doctor_reports_a_shadowing_uv_and_a_stale_launcher(sandbox):
     assert result.returncode == 1 and "is stale: run `uv-shim setup`" in result.stdout
 
 
+def test_receipts_keeps_a_stored_credential_nothing_else_supplies(legacy, index):
+    """uv 0.4.26 reads the receipt's credential and no provider covers the index: it stays."""
+    for args in (["receipts"], ["receipts", "--fix"]):
+        listed = manager(legacy, *args)
+        assert listed.returncode == 0, listed.stdout
+        assert "demo-tool: ok" in listed.stdout
+        assert "stored credential kept, since nothing else would supply it: tool.options.index-url: " \
+               "http://aws:***@127.0.0.1" in listed.stdout and "token-A-0001" not in listed.stdout
+    assert "token-A-0001" in legacy.receipt("demo-tool")
+
+
 def test_receipts_lists_then_fixes_stored_credentials(legacy, index):
+    legacy.shim_config(f'[[credential]]\nurl = "{index.url}"\nprovider = "command"\nusername = "aws"\n'
+                       f"{legacy.token_command('token-B')}\n")
     listed = manager(legacy, "receipts")
     assert listed.returncode == 1
     assert "demo-tool: needs --fix" in listed.stdout and "public-tool: ok" in listed.stdout
@@ -58,7 +71,7 @@ def test_receipts_lists_then_fixes_stored_credentials(legacy, index):
     report = json.loads(fixed.stdout)
     demo = next(r for r in report["receipts"] if r["tool"] == "demo-tool")
     assert demo["fixed"] and demo["indexes"][0]["url"] == index.url
-    assert demo["indexes"][0]["provider"] == "none"
+    assert demo["indexes"][0]["provider"].startswith("command")
     assert "token-A-0001" not in fixed.stdout + legacy.receipt("demo-tool")
     assert manager(legacy, "receipts").returncode == 0
 

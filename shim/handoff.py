@@ -1,0 +1,267 @@
+"""How credentials reach uv: the one module that decides it, per uv version.
+
+uv 0.8.15 and later read the `uv auth` credential store from `UV_CREDENTIALS_DIR`, and
+look a credential up there by scheme, host, port and the longest path prefix. So the
+fresh credentials go into a store of uv-shim's own: a private directory made for this
+one uv process (0700, `credentials.toml` 0600), holding the user's own `uv auth`
+entries plus the fresh ones keyed by the URL prefix each was issued for; uv gets only
+the directory's path. Nothing is keyed by index name or by host alone, no descriptor is
+passed, and no secret is put in the environment. uv 0.8.15 accepts only https services
+there, 0.8.16 and later also http on `localhost` and `127.0.0.1`.
+
+uv consults netrc before the store: when the user's netrc has an entry for a host the
+store serves (or a `default` entry), uv is given a copy of the user's netrc without it
+(in the same private directory; it holds nothing but the user's own entries).
+
+Older uv, and hosts the store cannot hold (plain http elsewhere, `[::1]`), fall back to
+what uv reads there, only when that cannot send the credential anywhere else:
+`UV_INDEX_<NAME>_USERNAME/PASSWORD` when every index in play whose name maps to that
+variable has exactly the covered URL, else a netrc entry when every index and
+find-links URL in play on that host has the covered scheme and port and gets the same
+credential. Otherwise uv is not run (exit 2) and the conflicting indexes are named.
+
+The private directories are removed by a later run once their uv process has ended.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import netrc, paths, urls
+from .errors import ShimError, debug
+from .private_files import private_dir, write_private
+from .providers.uv_config import index_env_prefix
+from .redact import redact_url
+
+STORE_SINCE = (0, 8, 15)  # first uv that reads UV_CREDENTIALS_DIR for every command
+STORE_HTTP_LOCAL_SINCE = (0, 8, 16)  # ... and accepts http://localhost and http://127.0.0.1 there
+STORE_FILE = "credentials.toml"
+DIR_PREFIX = "uv-"
+
+
+def storable(url, uv_version: tuple) -> bool:
+    """Can uv's credential store of this version hold a credential for `url` (a urls.Url)?"""
+    if uv_version < STORE_SINCE:
+        return False
+    if url.scheme == "https":
+        return True
+    return uv_version >= STORE_HTTP_LOCAL_SINCE and url.host in ("localhost", "127.0.0.1")
+
+
+def service(url) -> str:
+    """The store's `service` for a scope: the URL prefix, default port left out, as uv writes it."""
+    path = url.path if url.path.endswith("/") else url.path + "/"
+    return f"{url.scheme}://{url.authority}{path}"
+
+
+# ---- what may be handed over how -------------------------------------------------------------
+
+def _name_conflict(supply, in_play):
+    """Why UV_INDEX_<NAME>_* would reach another index than the covered one, or None."""
+    variable = index_env_prefix(supply.need.name)
+    for index in in_play:
+        if index.name and index_env_prefix(index.name) == variable \
+                and not urls.same_index(urls.strip_userinfo(index.url), supply.need.url):
+            return (f"{variable}_* would also reach index {index.name!r} at {redact_url(index.url)} "
+                    f"({index.source})")
+    return None
+
+
+def _netrc_conflict(supply, in_play, supplies):
+    """Why a netrc entry for this host would reach something the credential is not for, or None."""
+    target = urls.parse(supply.need.url)
+    for index in in_play:
+        other = urls.parse(index.url)
+        if other is None or other.host != target.host or other.has_credential:
+            continue
+        where = f"{redact_url(index.url)} ({index.source})"
+        if (other.scheme, other.port) != (target.scheme, target.port):
+            return f"a netrc entry for {target.host} would also reach {where}, on another scheme or port"
+        if not any(s.credential == supply.credential
+                   and (urls.same_index(s.need.url, index.url) or urls.under(index.url, s.scope))
+                   for s in supplies):
+            return f"a netrc entry for {target.host} would also reach {where}, which is not covered by it"
+    return None
+
+
+def plan(supplies: list, in_play: list, uv_version: tuple):
+    """Sort supplies into (store {service: supply}, variables {name: value}, netrc {host: credential})."""
+    store, variables, entries, problems = {}, {}, {}, []
+    for supply in supplies:
+        scope = urls.parse(supply.scope) or urls.parse(supply.need.url)
+        if storable(scope, uv_version):
+            store[service(scope)] = supply
+            continue
+        credential = supply.credential
+        reasons = []
+        if supply.need.name:
+            why = _name_conflict(supply, in_play)
+            if why is None:
+                prefix = index_env_prefix(supply.need.name)
+                variables[f"{prefix}_USERNAME"] = credential.username
+                variables[f"{prefix}_PASSWORD"] = credential.password
+                continue
+            reasons.append(why)
+        why = _netrc_conflict(supply, in_play, supplies)
+        if why is None and not netrc.can_carry(credential):
+            why = "netrc cannot carry a credential with a space, quote or backslash (give the index a name in uv)"
+        if why is None:
+            entries[urls.parse(supply.need.url).host] = credential
+            continue
+        reasons.append(why)
+        why = "; ".join(reasons)
+        problems.append(f"{redact_url(supply.need.url)}: {why}")
+    if problems:
+        raise ShimError(
+            "uv-shim will not hand this credential to uv: with uv "
+            f"{'.'.join(map(str, uv_version))} it could reach another index.\n  " + "\n  ".join(problems)
+            + "\n  uv was not run.",
+            fix="give each index its own name and host, or upgrade uv to 0.8.16 or later "
+                "(credentials then go by URL, through uv's credential store)",
+            exit_code=2)
+    return store, variables, entries
+
+
+# ---- the user's own credentials ----------------------------------------------------------------
+
+def user_store_dir(environ) -> Path:
+    """Where uv itself would read the `uv auth` store from (UV_CREDENTIALS_DIR, else its state dir)."""
+    explicit = environ.get("UV_CREDENTIALS_DIR")
+    if explicit:
+        return Path(explicit)
+    legacy = paths.home() / "Library" / "Application Support" / "uv"
+    import sys
+
+    if sys.platform == "darwin" and legacy.is_dir():
+        return legacy / "credentials"
+    return paths.xdg_data_home() / "uv" / "credentials"
+
+
+def _user_store_entries(environ) -> list:
+    from . import toml_text
+
+    path = user_store_dir(environ) / STORE_FILE
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = toml_text.parse(handle.read(1 << 20))
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        debug(f"your uv credential store {path} cannot be read ({type(exc).__name__}); uv would not use it either")
+        return []
+    found = data.get("credential") if isinstance(data, dict) else None
+    return [e for e in found if isinstance(e, dict) and isinstance(e.get("service"), str)] \
+        if isinstance(found, list) else []
+
+
+def _toml_string(value: str) -> str:
+    out = []
+    for char in value:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def render_store(user_entries: list, store: dict) -> str:
+    """credentials.toml: the user's entries no fresh one shadows, then the fresh ones."""
+    fresh = [urls.parse(s) for s in store]
+    lines = ["# uv-shim: credentials for one uv process (your own `uv auth` entries and fresh ones)"]
+
+    def shadowed(entry):
+        own = urls.parse(entry["service"])
+        return own is not None and any(own.origin == f.origin and own.prefix().startswith(f.prefix()) for f in fresh)
+
+    for entry in user_entries:
+        if shadowed(entry):
+            continue
+        lines.append("\n[[credential]]")
+        lines += [f"{key} = {_toml_string(value)}" for key, value in entry.items() if isinstance(value, str)]
+    for key, supply in store.items():
+        lines.append("\n[[credential]]")
+        lines.append(f"service = {_toml_string(key)}")
+        lines.append(f"username = {_toml_string(supply.credential.username)}")
+        if supply.credential.password:
+            lines.append(f"password = {_toml_string(supply.credential.password)}")
+    return "\n".join(lines) + "\n"
+
+
+# ---- the private directory -----------------------------------------------------------------------
+
+def base_dir() -> Path:
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    if runtime and os.path.isabs(runtime) and os.path.isdir(runtime):
+        return Path(runtime) / "uv-shim"
+    from .token_cache import cache_dir
+
+    return cache_dir() / "handoff"
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":  # pragma: no cover
+        import psutil
+
+        return psutil.pid_exists(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(base: Path) -> None:
+    """Remove the directories of uv processes that have ended."""
+    import shutil
+
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(DIR_PREFIX):]
+        if name.startswith(DIR_PREFIX) and pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
+            shutil.rmtree(base / name, ignore_errors=True)
+
+
+def _private_handoff_dir() -> Path:
+    """A fresh private directory for the uv process this one becomes (exec keeps the PID)."""
+    base = private_dir(base_dir(), "uv-shim's hand-off directory")
+    remove_stale(base)
+    return private_dir(base / f"{DIR_PREFIX}{os.getpid()}", "uv-shim's hand-off directory")
+
+
+# ---- hand over ---------------------------------------------------------------------------------
+
+def hand_over(supplies: list, in_play: list, environ: dict, uv_version: tuple) -> None:
+    """Give uv the supplies' credentials through `environ`; raise ShimError (exit 2) when a
+    credential could only be handed over in a way that might reach another index."""
+    store, variables, entries = plan(supplies, in_play, uv_version)
+    environ.update(variables)
+    netrc_text = None
+    if entries or store:
+        user_text = netrc.read_user(environ)
+        drop = {urls.parse(s).host for s in store}
+        if entries or netrc.shadows(user_text, drop):
+            in_play_hosts = {u.host for u in (urls.parse(i.url) for i in in_play) if u is not None}
+            netrc_text = netrc.render(user_text, entries, drop=drop, keep_default_for=in_play_hosts - drop)
+    if not store and netrc_text is None:
+        return
+    directory = _private_handoff_dir()
+    if store:
+        write_private(directory / STORE_FILE, render_store(_user_store_entries(environ), store).encode("utf-8"))
+        environ["UV_CREDENTIALS_DIR"] = str(directory)
+        debug("credentials handed to uv through its credential store (UV_CREDENTIALS_DIR) for "
+              + ", ".join(redact_url(s) for s in store))
+    if netrc_text is not None:
+        write_private(directory / "netrc", netrc_text.encode("utf-8"))
+        environ["NETRC"] = str(directory / "netrc")
+        debug(f"uv reads a netrc from the hand-off directory ({len(entries)} fresh entries)")
+    if variables:
+        debug("credentials handed to uv as " + ", ".join(sorted(k for k in variables if k.endswith("_PASSWORD"))))

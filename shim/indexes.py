@@ -1,0 +1,232 @@
+"""Which indexes uv will use for a command: the one owner of that question.
+
+Sources, highest precedence first, as uv combines them: the command line (an option
+given there hides its `UV_*` variable), a tool's receipt (`uv tool` commands), the
+project's settings (project and pip commands), then the user's and the system's
+`uv.toml` (only `--config-file` / UV_CONFIG_FILE when given, none with `--no-config`).
+Lists concatenate; `index-url` is a scalar (the first one set wins); an index name is
+kept by its first definition only, so a project, command-line or `UV_INDEX` entry that
+reuses the name of a user-config index replaces it; only the first default index is
+used. What comes out is what uv may send requests to ("in play"), so credentials go
+only where uv will really go.
+"""
+
+from __future__ import annotations
+
+import os
+
+from . import paths
+from .project import read_toml, requirement_paths, settings_file, start_dir
+
+MAX_REQUIREMENT_DEPTH = 8
+FLAT = "find-links"  # place of a flat index (`find-links`, `format = "flat"`), probed as is
+
+
+class UvIndex:
+    def __init__(self, url: str, name=None, source="", place="index-url", default=False):
+        self.url = url  # as written: may carry credentials
+        self.name = name
+        self.source = source
+        self.place = place
+        self.default = default
+
+    def __repr__(self) -> str:  # tests; never the URL's credential
+        from .redact import redact_url
+
+        return f"UvIndex({redact_url(self.url)!r}, name={self.name!r}, place={self.place!r})"
+
+
+class Layer:
+    """The index settings of one source (command line, receipt, a settings file)."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.index = []  # [[index]] entries and --index / --default-index, in order
+        self.extra = []  # extra-index-url
+        self.index_url = None  # index-url (default)
+        self.flat = []  # find-links
+        self.no_index = False
+
+
+def _split_index(value: str, source: str, default=False) -> UvIndex:
+    """`name=url` or `url`, as `--index` and `UV_INDEX` take them."""
+    name, eq, url = value.partition("=")
+    if eq and name and "://" not in name:
+        return UvIndex(url, name, source, default=default)
+    return UvIndex(value, None, source, default=default)
+
+
+def command_line(parsed, environ) -> Layer:
+    """The command line, each option falling back to its variable as clap does."""
+    layer = Layer("command line")
+
+    def values(option, variable, separator=None):
+        given = parsed.values(option)
+        if given:
+            return [(option, v) for value in given for v in value.split(separator) if v]
+        return [(variable, v) for v in environ.get(variable, "").split(separator) if v]
+
+    for source, value in values("--default-index", "UV_DEFAULT_INDEX"):
+        layer.index.append(_split_index(value, source, default=True))
+    for source, value in values("--index", "UV_INDEX"):
+        layer.index.append(_split_index(value, source))
+    for source, value in values("--extra-index-url", "UV_EXTRA_INDEX_URL"):
+        layer.extra.append(UvIndex(value, None, source))
+    for source, value in values("--index-url", "UV_INDEX_URL")[-1:]:
+        layer.index_url = UvIndex(value, None, source, default=True)
+    for source, value in values("--find-links", "UV_FIND_LINKS", ","):
+        layer.flat.append(UvIndex(value, None, source, FLAT))
+    layer.no_index = parsed.flag("--no-index") or environ.get("UV_NO_INDEX") in ("1", "true")
+    return layer
+
+
+def settings_layer(data: dict, source: str, pip: bool = False) -> Layer:
+    """A uv settings table (uv.toml, `[tool.uv]`, or a receipt's options); with `pip`, its
+    `[pip]` section first, as `uv pip` reads it."""
+    layer = Layer(source)
+    tables = [data["pip"]] if pip and isinstance(data.get("pip"), dict) else []
+    for table in tables + [data]:
+        for entry in table.get("index") or []:
+            if isinstance(entry, dict) and isinstance(entry.get("url"), str):
+                name = entry.get("name") if isinstance(entry.get("name"), str) else None
+                place = FLAT if entry.get("format") == "flat" else "index-url"
+                layer.index.append(UvIndex(entry["url"], name, source, place, entry.get("default") is True))
+        if layer.index_url is None and isinstance(table.get("index-url"), str):
+            layer.index_url = UvIndex(table["index-url"], None, source, default=True)
+        for key, target, place in (("extra-index-url", layer.extra, "index-url"), ("find-links", layer.flat, FLAT)):
+            values = table.get(key) or []
+            if isinstance(values, list):
+                target.extend(UvIndex(v, None, source, place) for v in values if isinstance(v, str))
+        layer.no_index = layer.no_index or table.get("no-index") is True
+    return layer
+
+
+def resolve(layers: list) -> list:
+    """The indexes in play, from layers given highest precedence first."""
+    configured = [i for layer in layers for i in layer.index]
+    configured += [i for layer in layers for i in layer.extra]
+    index_url = next((layer.index_url for layer in layers if layer.index_url is not None), None)
+    if index_url is not None:
+        configured.append(index_url)
+    flat = [i for layer in layers for i in layer.flat]
+    if any(layer.no_index for layer in layers):
+        return flat
+    names, in_play, default_seen = set(), [], False
+    for index in configured:
+        if index.name is not None:
+            if index.name in names:
+                continue
+            names.add(index.name)
+        if index.default:
+            if default_seen:
+                continue
+            default_seen = True
+        in_play.append(index)
+    return in_play + flat
+
+
+def explicit_config(parsed, environ):
+    """`--config-file` / UV_CONFIG_FILE: the only settings file uv reads then."""
+    return (parsed.values("--config-file") or [environ.get("UV_CONFIG_FILE", "")])[-1] or None
+
+
+def config_disabled(parsed, environ) -> bool:
+    return parsed.flag("--no-config") or parsed.flag("--isolated") or environ.get("UV_NO_CONFIG") in ("1", "true")
+
+
+def config_files(parsed, environ) -> list:
+    explicit = explicit_config(parsed, environ)
+    if explicit:
+        return [explicit]
+    if config_disabled(parsed, environ):
+        return []
+    files = [paths.user_uv_config(), paths.system_uv_config()]
+    return [str(f) for f in files if f is not None and f.is_file()]
+
+
+def user_layers(parsed, environ, pip: bool = False) -> list:
+    """One layer per user or system settings file uv reads."""
+    layers = []
+    for path in config_files(parsed, environ):
+        data = read_toml(path)
+        if data is not None:
+            layers.append(settings_layer(data, str(path), pip))
+    return layers
+
+
+def requirement_indexes(path: str, depth: int = 0) -> Layer:
+    """`--index-url`, `--extra-index-url` and `--find-links` lines of a requirements file."""
+    layer = Layer(path)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return layer  # uv reports a missing or unreadable file itself
+    for line in lines:
+        words = line.split("#", 1)[0].split()
+        if not words:
+            continue
+        option, _, value = words[0].partition("=")
+        value = value or (words[1] if len(words) > 1 else "")
+        if option == "--no-index":
+            layer.no_index = True
+        if not value:
+            continue
+        if option in ("-i", "--index-url"):
+            layer.index_url = layer.index_url or UvIndex(value, None, path, default=True)
+        elif option == "--extra-index-url":
+            layer.extra.append(UvIndex(value, None, path))
+        elif option in ("-f", "--find-links"):
+            layer.flat.append(UvIndex(value, None, path, FLAT))
+        elif option in ("-r", "--requirement", "--requirements", "-c", "--constraint") \
+                and depth < MAX_REQUIREMENT_DEPTH:
+            nested = requirement_indexes(os.path.join(os.path.dirname(path), value), depth + 1)
+            layer.index += nested.index
+            layer.extra += nested.extra
+            layer.index_url = layer.index_url or nested.index_url
+            layer.flat += nested.flat
+            layer.no_index = layer.no_index or nested.no_index
+    return layer
+
+
+def project_layers(parsed, environ, pip: bool) -> list:
+    """The project's settings (and, for `uv pip`, its requirements files) as layers."""
+    layers = []
+    if pip:
+        layers += [requirement_indexes(path) for path in requirement_paths(parsed, environ)]
+    if explicit_config(parsed, environ) or config_disabled(parsed, environ):
+        return layers
+    path, data = settings_file(start_dir(parsed, environ))
+    if data is not None:
+        layers.append(settings_layer(data, path, pip))
+    return layers
+
+
+def in_play(parsed, environ, project: bool = False, pip: bool = False, extra_layers=()) -> list:
+    """The indexes uv will use: command line, `extra_layers` (a tool's receipt), the
+    project (when asked), the user and system settings."""
+    layers = [command_line(parsed, environ), *extra_layers]
+    if project:
+        layers += project_layers(parsed, environ, pip)
+    layers += user_layers(parsed, environ, pip)
+    return resolve(layers)
+
+
+def every_user_index(parsed, environ) -> list:
+    """Every index of the command line and the user/system settings, in play or not: where
+    the `uv-config` provider looks for credentials the user already gives uv."""
+    layers = [command_line(parsed, environ), *user_layers(parsed, environ)]
+    return [i for layer in layers for i in layer.index + layer.extra + ([layer.index_url] if layer.index_url else [])
+            + layer.flat]
+
+
+def named_publish_url(parsed, environ) -> str:
+    """`publish-url` of the index named by `uv publish --index NAME` (or UV_PUBLISH_INDEX)."""
+    name = (parsed.values("--index") or [environ.get("UV_PUBLISH_INDEX", "")])[-1]
+    if not name:
+        return ""
+    _, data = settings_file(start_dir(parsed, environ))
+    for entry in (data or {}).get("index", []):
+        if isinstance(entry, dict) and entry.get("name") == name and isinstance(entry.get("publish-url"), str):
+            return entry["publish-url"]
+    return ""
