@@ -33,7 +33,8 @@ class Supply:
         self.provider = provider  # provider module
         self.settings = settings
         scope_of = getattr(provider, "scope", None)
-        self.scope = scope or (scope_of(need.url, settings) if scope_of else None) or need.url
+        own = urls.parse(need.url)
+        self.scope = scope or (scope_of(need.url, settings) if scope_of else None) or (own.scope() if own else need.url)
         self.credential = None
 
     def describe(self) -> str:

@@ -50,9 +50,10 @@ def storable(url, uv_version: tuple) -> bool:
 
 
 def service(url) -> str:
-    """The store's `service` for a scope: the URL prefix, default port left out, as uv writes it."""
-    path = url.path if url.path.endswith("/") else url.path + "/"
-    return f"{url.scheme}://{url.authority}{path}"
+    """The store's `service` for a scope (a urls.Url), default port left out as uv writes it.
+    uv matches it as a whole-segment path prefix (0.8.15: as a plain string prefix, which is
+    why directory scopes end in "/")."""
+    return f"{url.scheme}://{url.authority}{url.path}"
 
 
 # ---- what may be handed over how -------------------------------------------------------------

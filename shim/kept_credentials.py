@@ -49,10 +49,10 @@ def find(url: str):
 
 
 def remember(url: str, username: str, password: str, source: str) -> None:
-    """Keep a credential for the URL prefix `url` (replacing one kept for the same prefix)."""
+    """Keep a credential for the scope of `url` (replacing one kept for the same scope)."""
     global _loaded
-    prefix = urls.parse(url).prefix()
-    kept = [e for e in entries() if urls.parse(e["url"]) is None or urls.parse(e["url"]).prefix() != prefix]
+    prefix = urls.parse(url).scope()
+    kept = [e for e in entries() if e["url"] != prefix]
     kept.append({"url": prefix, "username": username, "password": password, "source": source,
                  "saved_at": int(time.time())})
     private_dir(store_path().parent, "uv-shim's private directory")

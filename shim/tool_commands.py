@@ -120,12 +120,12 @@ def _typed_supplies(typed, needs, parsed, config, context) -> list:
             need = credentials.Need(item.url, None, [], "direct")
             needs.append(need)
         credential = Credential(item.username, item.password)
-        supply = credentials.Supply(need, kept, kept.typed(urls.parse(item.url).prefix(), credential,
-                                                           f"typed in {item.where}"))
+        supply = credentials.Supply(need, kept, kept.typed(urls.parse(item.url).scope(), credential,
+                                                           f"typed {item.where}"))
         supply.credential = credential
         supplies.append(supply)
         if parsed.key != "uv__tool__run" and not credentials.provider_for(item.url, config, context, kept=False):
-            kept_credentials.remember(item.url, item.username, item.password, f"typed in {item.where}")
+            kept_credentials.remember(item.url, item.username, item.password, f"typed {item.where}")
     return supplies
 
 

@@ -25,7 +25,7 @@ class Typed:
         self.url = url  # without the credential
         self.username = username
         self.password = password
-        self.where = where  # "the command line" or the variable
+        self.where = where  # "on the command line" or "in UV_INDEX_URL"
 
 
 def _take(text: str, where: str, found: list) -> str:
@@ -47,8 +47,8 @@ def take(args: list, parsed, environ: dict):
     """(argv, found): argv and `environ` (changed in place) without typed credentials."""
     found = []
     own = len(args) - len(parsed.trailing)  # what follows belongs to the tool being run
-    cleaned = [_take(arg, "the command line", found) for arg in args[:own]] + list(args[own:])
+    cleaned = [_take(arg, "on the command line", found) for arg in args[:own]] + list(args[own:])
     for variable in VARIABLES:
         if variable in environ:
-            environ[variable] = _take(environ[variable], variable, found)
+            environ[variable] = _take(environ[variable], f"in {variable}", found)
     return cleaned, found

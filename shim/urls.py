@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+DISTRIBUTION_SUFFIXES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".egg")
 
 
 class Url:
@@ -44,6 +45,13 @@ class Url:
         """origin and path ending in "/": what a path-prefix match compares."""
         path = self.path if self.path.endswith("/") else self.path + "/"
         return self.origin + path
+
+    def scope(self) -> str:
+        """The prefix a credential for this URL is given for: the file itself for a
+        distribution file (a direct URL), else the URL as a directory."""
+        if self.path.lower().endswith(DISTRIBUTION_SUFFIXES):
+            return self.origin + self.path
+        return self.prefix()
 
     def text(self) -> str:
         """The URL without credentials, as uv would print it (default port left out)."""

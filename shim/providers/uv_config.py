@@ -45,7 +45,7 @@ def discover(url, context):
         credential = _credential_of(index, context.environ)
         length = len(urls.parse(scope).prefix())
         if credential and length >= best:
-            found, best = {"provider": NAME, "url": urls.parse(scope).prefix(), "source": index.source,
+            found, best = {"provider": NAME, "url": urls.parse(scope).scope(), "source": index.source,
                            "_credential": credential}, length
     return found
 
