@@ -143,7 +143,8 @@ def supply(needs: list, config, context: Context, environ: dict, in_play: list, 
     obtain([s for s in supplies if s.credential is None])
     from . import handoff, preflight
 
+    version = uv_version() if callable(uv_version) else uv_version
+    handoff.plan(supplies, in_play, version)  # refuse before any request when it cannot be handed over safely
     preflight.check(supplies)
-    handoff.hand_over(supplies, in_play, environ, uv_version() if callable(uv_version) else uv_version)
+    handoff.hand_over(supplies, in_play, environ, version)
     return environ
-

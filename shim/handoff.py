@@ -112,7 +112,8 @@ def plan(supplies: list, in_play: list, uv_version: tuple):
             continue
         reasons.append(why)
         why = "; ".join(reasons)
-        problems.append(f"{redact_url(supply.need.url)}: {why}")
+        named = f"index {supply.need.name!r} at " if supply.need.name else ""
+        problems.append(f"{named}{redact_url(supply.need.url)}: {why}")
     if problems:
         raise ShimError(
             "uv-shim will not hand this credential to uv: with uv "

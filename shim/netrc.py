@@ -76,7 +76,8 @@ def read_user(environ) -> str:
 def can_carry(credential) -> bool:
     """netrc tokens end at white space and quotes are not understood by every reader."""
     bad = re.compile(r'[\s"\\]')
-    return bool(credential.password) and not bad.search(credential.password) and not bad.search(credential.username)
+    return bool(credential.password or credential.username) and not bad.search(credential.password) \
+        and not bad.search(credential.username)
 
 
 def shadows(user_text: str, hosts) -> bool:
@@ -101,7 +102,8 @@ def render(user_text: str, fresh: dict, drop=(), keep_default_for=()) -> str:
             out.append(f"machine {host} " + " ".join(tokens))
     for host, credential in fresh.items():
         login = f" login {credential.username}" if credential.username else ""
-        out.append(f"machine {host}{login} password {credential.password}")
+        password = f" password {credential.password}" if credential.password else ""  # a token as the user name
+        out.append(f"machine {host}{login}{password}")
     if default is not None:
         if drop:
             out += [f"machine {host} " + " ".join(default) for host in sorted(keep_default_for)]

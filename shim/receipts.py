@@ -47,6 +47,7 @@ class Receipt:
         self.stripped = []  # URLs (now clean) whose credential is removed
         self.found_urls = []  # the same, as they were (never printed)
         self.left = []  # "place: redacted URL" of credentials that stay: nothing would supply them again
+        self.left_urls = []  # the same URLs without the credential (never printed with it)
         self.error = None  # why the receipt could not be read
         self.changed = False
 
@@ -229,6 +230,7 @@ def inspect(path: Path, fix: bool = False, dedupe: bool = False, write=None, str
             receipt.found_urls.append(value)
         else:
             receipt.left.append(f"{place}: {redact_url(value)}")
+            receipt.left_urls.append(_strip(value))
 
     _walk_strings(data["tool"], "tool", visit)
     if not fix or not (receipt.stripped or (dedupe and duplicates)):

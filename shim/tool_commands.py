@@ -40,6 +40,8 @@ def _needs_from_receipts(found) -> list:
     needs = []
     for receipt in found:
         for ref in receipt.indexes:
+            if ref.url in receipt.left_urls:
+                continue  # its own credential stays in the receipt, where uv reads it
             needs.append(credentials.Need(ref.url, ref.name, list(receipt.packages), ref.place,
                                           had_credentials=ref.url in receipt.stripped))
     return needs
@@ -73,9 +75,10 @@ def receipt_decider(config, context, uv_version: tuple, remember: bool):
     """strip(tool, value) for receipts.repair: which stored credentials go.
 
     A `****` mask always goes; so does a credential some provider supplies fresh. One that
-    nothing else would supply is moved into uv-shim's kept credentials where uv can read
-    them from its credential store (uv 0.8.15+), and otherwise left in the receipt, where
-    the old uv reading it finds it."""
+    nothing else would supply is kept by uv-shim (kept_credentials.py) and taken out of the
+    receipt where uv can read it from its credential store (uv 0.8.15+); otherwise it stays
+    in the receipt too, where that uv reads it (and where uv 0.7.9+ will mask or drop it on
+    its next write: the kept copy then takes over)."""
     from . import handoff, kept_credentials
 
     def strip(tool, value) -> bool:
@@ -88,13 +91,12 @@ def receipt_decider(config, context, uv_version: tuple, remember: bool):
         clean = urls.strip_userinfo(match.group(0))
         if credentials.provider_for(clean, config, context, kept=False):
             return True
-        git = value[max(0, match.start() - 4):match.start()].lower() == "git+"  # uv's store is not used for git
-        if git or not handoff.storable(parsed, uv_version):
-            return False
+        if value[max(0, match.start() - 4):match.start()].lower() == "git+":
+            return False  # uv's credential store and netrc are not used for git: it stays
         if remember:
             kept_credentials.remember(clean, parsed.username or "", parsed.password or "",
                                       f"stored in the receipt of {tool}")
-        return True
+        return handoff.storable(parsed, uv_version)
 
     return strip
 

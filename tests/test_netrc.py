@@ -44,5 +44,7 @@ def test_shadows_sees_a_host_entry_or_a_default():
 def test_netrc_cannot_carry_white_space_or_quotes():
     assert netrc.can_carry(Credential("aws", "tok-en_1.2"))
     assert netrc.can_carry(Credential("", "tok"))
-    for bad in (Credential("aws", "a b"), Credential("aws", 'a"b'), Credential("a b", "x"), Credential("aws", "")):
+    assert netrc.can_carry(Credential("TOKEN", ""))  # a token as the only userinfo part: `login TOKEN`
+    assert "machine h login TOKEN\n" in netrc.render("", {"h": Credential("TOKEN", "")})
+    for bad in (Credential("aws", "a b"), Credential("aws", 'a"b'), Credential("a b", "x"), Credential("", "")):
         assert not netrc.can_carry(bad)
