@@ -25,7 +25,8 @@ def _hints() -> tuple:
 
 
 def _suspicious(text: str, hints: tuple) -> bool:
-    if any(hint in text for hint in hints):
+    lowered = text.lower()
+    if any(hint in lowered for hint in hints):
         return True
     start = text.find("://")
     while start != -1:

@@ -30,9 +30,11 @@ INSTALL_FIX = ("install the Azure CLI (https://aka.ms/azure-cli) and run `az log
                f"set {PIPELINE_VARIABLE} (e.g. with the PipAuthenticate or NuGetAuthenticate task)")
 
 
-def parse_url(url: str):
-    """{"organization", "project" (or ""), "feed", "scope"} for an Azure Artifacts URL, else None."""
-    if "pkgs.dev.azure.com" not in url and ".pkgs.visualstudio.com" not in url:
+def parse_url(url: str, protocol: str = "pypi"):
+    """{"organization", "project" (or ""), "feed", "scope"} for an Azure Artifacts URL of the feed's
+    `protocol` upstream (None: any, as in the pipeline's endpoint list), else None."""
+    lowered = url.lower()
+    if "pkgs.dev.azure.com" not in lowered and ".pkgs.visualstudio.com" not in lowered:
         return None
     try:
         parts = urlsplit(url)
@@ -57,7 +59,7 @@ def parse_url(url: str):
     if len(project) > 1 or at + 2 >= len(segments) or not organization.replace("-", "").isalnum():
         return None
     feed = segments[at + 1]
-    if not feed or segments[at + 2].lower() != "pypi":
+    if not feed or (protocol and segments[at + 2].lower() != protocol):
         return None
     prefix = "/".join(segments[: at + 2])
     return {"organization": organization, "project": project[0] if project else "", "feed": feed,
@@ -104,7 +106,7 @@ def _pipeline_credential(url):
     for entry in endpoints if isinstance(endpoints, list) else []:
         if not isinstance(entry, dict) or not isinstance(entry.get("endpoint"), str):
             continue
-        found = parse_url(entry["endpoint"])
+        found = parse_url(entry["endpoint"], protocol=None)  # any endpoint of the same feed
         if found and found["scope"].lower() == wanted.lower():
             password = entry.get("password")
             if isinstance(password, str) and password:

@@ -29,12 +29,12 @@ USERNAME = "oauth2accesstoken"
 INSTALL_FIX = "install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install), then `gcloud auth login`"
 
 _HOST = r"^(?P<location>[a-z]+(?:-[a-z]+\d+)?)-python\.pkg\.dev$"
-_PATH = r"^/(?P<project>[a-z][a-z0-9-]{0,29})/(?P<repository>[a-z][a-z0-9-]{0,62})/"
+_PATH = r"^/(?P<project>[a-z][a-z0-9-]{0,29})/(?P<repository>[a-z][a-z0-9-]{0,62})/simple(?:/|$)"
 
 
 def parse_url(url: str):
     """{"location", "project", "repository"} for an Artifact Registry Python URL, else None."""
-    if "-python.pkg.dev" not in url:
+    if "-python.pkg.dev" not in url.lower():
         return None
     try:
         parts = urlsplit(url)
