@@ -280,3 +280,86 @@ def test_keyring_absent(make):
     setup.box.env["PATH"] = os.pathsep.join([str(setup.box.shim_home / "bin"), str(setup.box.real_uv.parent)])
     err = install_fails(setup)
     assert "keyring is not installed" in err and "pip install keyring" in err
+
+
+class OAuthTokenEndpoint:
+    """Google's OAuth token endpoint, on loopback (gcloud is pointed at it with
+    CLOUDSDK_AUTH_TOKEN_HOST): answers the signed JWT grant of a service account with a new
+    access token valid for an hour, as oauth2.googleapis.com does."""
+
+    def __init__(self, on_token):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        endpoint = self
+        self.grants = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                endpoint.grants.append(body)
+                token = "ya29.real-gcloud-" + secrets.token_urlsafe(12)
+                on_token(token)
+                data = json.dumps({"access_token": token, "expires_in": 3599, "token_type": "Bearer"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/token"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_with_the_real_gcloud_when_installed(make, tmp_path):
+    """The real Google Cloud CLI (not a stand-in), logged in as a service account whose token
+    endpoint is on loopback: its token and expiry reach uv, and it runs once per token life."""
+    import json
+    import shutil
+    import subprocess
+
+    real_gcloud = shutil.which("gcloud", path="/usr/bin:/usr/local/bin:/snap/bin")
+    if real_gcloud is None or shutil.which("openssl") is None:
+        pytest.skip("the Google Cloud CLI (or openssl) is not installed here")
+    setup = make("gar")
+    box = setup.box
+    endpoint = OAuthTokenEndpoint(setup.index.rotate)
+    try:
+        key = tmp_path / "sa.pem"
+        subprocess.run(["openssl", "genrsa", "-out", key, "2048"], check=True, capture_output=True)
+        account = "reader@proj.iam.gserviceaccount.com"
+        (tmp_path / "sa.json").write_text(json.dumps({
+            "type": "service_account", "project_id": "proj", "private_key_id": "k1", "private_key": key.read_text(),
+            "client_email": account, "client_id": "1", "token_uri": endpoint.url}))
+        box.env.update(CLOUDSDK_CONFIG=str(tmp_path / "gcloud-config"), CLOUDSDK_AUTH_TOKEN_HOST=endpoint.url,
+                       CLOUDSDK_CORE_DISABLE_USAGE_REPORTING="true", CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK="true")
+        counted = tmp_path / "counted"  # the real gcloud behind a wrapper that counts its runs
+        counted.mkdir()
+        (counted / "gcloud").write_text(f"#!/bin/sh\necho run >> '{tmp_path / 'gcloud-runs'}'\n"
+                                        f"exec '{real_gcloud}' \"$@\"\n")
+        (counted / "gcloud").chmod(0o755)
+        box.env["PATH"] = os.pathsep.join([str(box.shim_home / "bin"), str(counted), str(box.real_uv.parent),
+                                           "/bin"])
+        login = box.run([real_gcloud, "auth", "activate-service-account", f"--key-file={tmp_path / 'sa.json'}"])
+        assert login.returncode == 0, login.stderr
+        grants = len(endpoint.grants)
+        result = box.uv("tool", "install", "--python", BASE_PYTHON, "--index-url", setup.registry.url, "demo-tool")
+        assert result.returncode == 0, result.stderr
+        assert box.uv("tool", "upgrade", "demo-tool").returncode == 0
+        assert box.uv("tool", "upgrade", "--all").returncode == 0
+        cache = json.loads(next((box.home / ".cache" / "uv-shim").glob("google-artifact-registry*.json")).read_text())
+        assert 3000 < cache["expires_at"] - cache["issued_at"] < 3700  # gcloud told the expiry
+        assert len(endpoint.grants) - grants <= 1
+        assert (tmp_path / "gcloud-runs").read_text().count("run") == 1  # once for three commands
+    finally:
+        endpoint.close()
