@@ -273,13 +273,20 @@ def cmd_credentials(args) -> int:
                                                           "role-arn") if entry.get(k))
             print(f"{name}: {what}; {state}, expires {_when(entry.get('expires_at'))}")
         return 0
-    supplies = plan([Need(args.url)], config_mod.load(), _context())
+    config = config_mod.load()
+    supplies = plan([Need(args.url)], config, _context())
     print(f"index: {redact_url(args.url)}")
     if not supplies:
         print("provider: none (uv gets no credential from uv-shim for this index)")
         return 1
     supply = supplies[0]
-    print(f"provider: {supply.describe()}")
+    rule = config.rule_for(args.url)
+    origin = f"configured in {rule.source}" if rule else "zero configuration: recognised from the URL"
+    print(f"provider: {supply.provider.NAME} ({origin})")
+    print(f"source: {supply.describe()}")
+    scope_of = getattr(supply.provider, "scope", None)
+    if scope_of:
+        print(f"credential scope: {redact_url(scope_of(args.url, supply.settings))}")
     key_of = getattr(supply.provider, "cache_key", None)
     if key_of is None:
         print("cache: not cached (obtained on each run)")

@@ -2,7 +2,8 @@
 
 It reads the raw text of the files uv would read (no TOML parsing, no regular expressions)
 and says "maybe" when it sees anything a provider could act on: a uv-shim config file, a
-URL carrying a credential, a CodeArtifact host, a `UV_INDEX_<NAME>_PASSWORD` variable.
+URL carrying a credential, a host a provider recognises (each provider's HINTS), a
+`UV_INDEX_<NAME>_PASSWORD` variable.
 "No" lets the launcher exec uv at once; "maybe" runs the full check. It may say "maybe"
 too often, never "no" wrongly.
 """
@@ -17,8 +18,15 @@ from .project import ancestors, requirement_paths, start_dir
 _SETTINGS_NAMES = ("pyproject.toml", "uv.toml")
 
 
-def _suspicious(text: str) -> bool:
-    if "codeartifact" in text:
+def _hints() -> tuple:
+    from .providers import DISCOVERY
+
+    return tuple(hint for module in DISCOVERY for hint in getattr(module, "HINTS", ()))
+
+
+def _suspicious(text: str, hints: tuple) -> bool:
+    lowered = text.lower()
+    if any(hint in lowered for hint in hints):
         return True
     start = text.find("://")
     while start != -1:
@@ -56,13 +64,14 @@ def may_need_credentials(parsed, environ) -> bool:
                                               "UV_FIND_LINKS")]
     files = [environ.get("UV_CONFIG_FILE", ""), str(paths.user_uv_config()), str(paths.system_uv_config() or "")]
     files += parsed.values("--config-file") + _project_files(parsed, environ)
-    if any(_suspicious(t) for t in texts):
+    hints = _hints()
+    if any(_suspicious(t, hints) for t in texts):
         return True
     for path in files:
-        if path and _suspicious(_read(path)):
+        if path and _suspicious(_read(path), hints):
             return True
     for path in requirement_paths(parsed, environ):
         text = _read(path)
-        if _suspicious(text) or "-r" in text or "--requirement" in text:  # nested files: the full check
+        if _suspicious(text, hints) or "-r" in text or "--requirement" in text:  # nested files: the full check
             return True
     return False

@@ -9,17 +9,29 @@ A provider is a module in `shim/providers/` with:
     fetch(url, settings) -> Credential        or raise ProviderError
     rejected_fix(settings) -> str             what to do when the index refuses the credential
     discover(url, context) -> settings|None   optional: cover an index with no shim config
-    scope(url, settings) -> str               optional: the URL prefix (scheme://host[:port]/path/)
-                                              the credential is issued for; uv gets it for URLs
-                                              under that prefix only (default: the index URL, or
-                                              the `[[credential]]` url that matched)
+                                              (cheap: plain string checks before any regex)
+    scope(url, settings) -> str|None          optional: the URL prefix the credential is issued
+                                              for, `scheme://host[:port]/path/` ending in "/"
+                                              (e.g. `https://us-python.pkg.dev/PROJECT/REPO/`);
+                                              credentials go to uv only for URLs under it
+                                              (default: the `[[credential]]` url that
+                                              matched, else the index URL)
+    refresh(url, settings) -> Credential      optional: drop a cached token and fetch a new one
+                                              (the preflight calls it once when refused)
+    cache_key(url, settings) -> dict          optional: what the cached token depends on
+    REJECTED_STATUSES                         optional: statuses meaning "credential refused"
+                                              (default 401, 403; CodeArtifact adds 404)
+    HINTS                                     optional: strings whose presence in a settings
+                                              file means discover() may cover an index there
+                                              (quick_check: a "maybe" before any parsing)
+    EXPLICIT = False                          optional: only discovered, never named in config
 
 and is listed once in `shim/providers/__init__.py`.
 """
 
 from __future__ import annotations
 
-from ..errors import ShimError
+from ..errors import ShimError, debug
 
 
 class Credential:
@@ -49,3 +61,30 @@ class Context:
         self.environ = environ
         self.tool = tool  # a `uv tool` command (receipts in play)
         self.uv_indexes = list(uv_indexes)  # shim.indexes.UvIndex: the user's own (command line, uv.toml)
+
+
+def url_prefix(scheme: str, host: str, port, path: str) -> str:
+    """`scheme://host[:port]/path/`, lower-case scheme and host, the default port left out."""
+    scheme, host = scheme.lower(), host.lower()
+    default = 443 if scheme == "https" else 80
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if port in (None, default) else f"{host}:{port}"
+    path = path.strip("/")
+    return f"{scheme}://{netloc}/" + (f"{path}/" if path else "")
+
+
+def cached(provider: str, key: dict, produce):
+    """The fresh cached credential for `key`, or the one `produce()` returns (then cached for
+    its life). The cache is shared by every process, behind one lock per key."""
+    from .. import token_cache
+
+    credential, state = token_cache.get_or_fetch(token_cache.key_name(provider, key), produce, key)
+    debug(f"{provider} token: cache {state}")
+    return credential
+
+
+def drop_cached(provider: str, key: dict) -> None:
+    from .. import token_cache
+
+    token_cache.drop(token_cache.key_name(provider, key))

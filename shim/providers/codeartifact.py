@@ -1,8 +1,10 @@
 """`codeartifact`: AWS CodeArtifact tokens from boto3, cached across processes.
 
 Index URLs are recognised with no configuration:
-  DOMAIN-OWNER.d.codeartifact.REGION.amazonaws.com[.cn]/pypi/REPO/simple/
-  vpce-….d.codeartifact.REGION.vpce.amazonaws.com[.cn]/pypi/d/DOMAIN-OWNER/REPO/simple/
+  https://DOMAIN-OWNER.d.codeartifact.REGION.amazonaws.com[.cn]/pypi/REPO/simple/
+  https://DOMAIN-OWNER.codeartifact.REGION.on.aws/pypi/REPO/simple/        (dual-stack)
+  https://vpce-ID-ID.d.codeartifact.REGION.vpce.amazonaws.com[.cn]/pypi/d/DOMAIN-OWNER/REPO/simple/
+A token is per domain; none is minted for a plain http:// URL.
 boto3 is imported only when the cache has no fresh token.
 """
 
@@ -29,30 +31,54 @@ REQUIRED = ()
 # CodeArtifact answers an expired or unknown token with 404, not 401 (uv issue 11899).
 REJECTED_STATUSES = (401, 403, 404)
 
+HINTS = ("codeartifact",)
+
 # (Strings: `re` compiles them only when a host looks like CodeArtifact at all.)
-_HOST = (r"^(?P<domain>[a-z0-9][a-z0-9-]{0,49})-(?P<owner>\d{12})\.d\.codeartifact\."
-         r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?$")
-_VPCE_HOST = r"^vpce-[a-z0-9-]+\.d\.codeartifact\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.vpce\.amazonaws\.com(?:\.cn)?$"
-_VPCE_PATH = r"^/pypi/d/(?P<domain>[a-z0-9][a-z0-9-]{0,49})-(?P<owner>\d{12})/"
+_REGION = r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)"
+_DOMAIN_OWNER = r"(?P<domain>[a-z0-9][a-z0-9-]{0,49})-(?P<owner>\d{12})"
+_HOST = rf"^{_DOMAIN_OWNER}\.d\.codeartifact\.{_REGION}\.amazonaws\.com(?:\.cn)?$"
+_DUALSTACK_HOST = rf"^{_DOMAIN_OWNER}\.codeartifact\.{_REGION}\.on\.aws$"
+# The documented VPC endpoint name: vpce-<endpoint id>-<8 characters>.d.codeartifact.REGION.vpce.amazonaws.com
+_VPCE_HOST = rf"^vpce-[0-9a-f]{{8,17}}-[0-9a-z]{{8}}\.d\.codeartifact\.{_REGION}\.vpce\.amazonaws\.com(?:\.cn)?$"
+_VPCE_PATH = rf"^/pypi/d/{_DOMAIN_OWNER}/"
 
 
 def parse_url(url: str):
     """{"domain", "domain-owner", "region"} for a CodeArtifact URL, else None."""
+    if "codeartifact." not in url.lower():
+        return None
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         return None
-    if ".d.codeartifact." not in host:
+    if parts.scheme.lower() not in ("https", "http"):
         return None
-    match = re.match(_HOST, host)
-    if match:
-        return {"domain": match["domain"], "domain-owner": match["owner"], "region": match["region"]}
-    match = re.match(_VPCE_HOST, host)
-    path = re.match(_VPCE_PATH, parts.path) if match else None
-    if match and path:
-        return {"domain": path["domain"], "domain-owner": path["owner"], "region": match["region"]}
+    if ".d.codeartifact." in host or host.endswith(".on.aws"):
+        match = re.match(_HOST, host) or re.match(_DUALSTACK_HOST, host)
+        if match:
+            return {"domain": match["domain"], "domain-owner": match["owner"], "region": match["region"]}
+    if host.startswith("vpce-"):
+        match = re.match(_VPCE_HOST, host)
+        path = re.match(_VPCE_PATH, parts.path) if match else None
+        if match and path:
+            return {"domain": path["domain"], "domain-owner": path["owner"], "region": match["region"]}
     return None
+
+
+def scope(url, settings):
+    """The token is per domain: `https://DOMAIN-OWNER.d.codeartifact.REGION.amazonaws.com/` (the
+    host, any repository), or on a VPC endpoint `https://vpce-…/pypi/d/DOMAIN-OWNER/`."""
+    from .base import url_prefix
+
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    path = ""
+    if host.startswith("vpce-"):
+        match = re.match(_VPCE_PATH, parts.path)
+        path = match.group(0) if match else parts.path.rsplit("/", 1)[0]
+    return url_prefix(parts.scheme, host, parts.port, path)
 
 
 def validate(settings):
@@ -100,6 +126,10 @@ def describe(settings) -> str:
 
 def fetch(url, settings) -> Credential:
     from .. import token_cache
+
+    if urlsplit(url).scheme.lower() != "https":
+        raise ProviderError("refusing to mint a CodeArtifact token for a plain http:// URL (it would travel "
+                            "in clear text)", fix="use the https:// index URL")
 
     key = cache_key(url, settings)
     name = token_cache.key_name(NAME, key)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from .base import Credential, ProviderError
 
 NAME = "command"
@@ -13,7 +11,6 @@ KEYS = {
     "timeout": (int, "seconds before the command is stopped (default 30)"),
 }
 REQUIRED = ("command",)
-MAX_OUTPUT = 1 << 20
 
 
 def describe(settings) -> str:
@@ -23,16 +20,12 @@ def describe(settings) -> str:
 def _expiry(value):
     if value is None:
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        from datetime import datetime
+    from .process import parse_time
 
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            pass
-    raise ValueError("expires_at must be ISO-8601 or epoch seconds")
+    parsed = parse_time(value, naive_is_utc=False)
+    if parsed is None:
+        raise ValueError("expires_at must be ISO-8601 or epoch seconds")
+    return parsed
 
 
 def parse_output(stdout: bytes, default_username: str) -> Credential:
@@ -63,77 +56,28 @@ def parse_output(stdout: bytes, default_username: str) -> Credential:
     return Credential(default_username, lines[0].strip())
 
 
-class _Output(Exception):
-    pass
-
-
-def _run(argv, timeout: float) -> tuple:
-    """Run argv with no shell; return (exit status, stdout), reading at most MAX_OUTPUT bytes
-    and at most `timeout` seconds (raises _Output with the reason otherwise)."""
-    import subprocess
-    import time
-
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
-    deadline = time.monotonic() + timeout
-    try:
-        if os.name == "nt":  # pragma: no cover - no select() on pipes there
-            try:
-                stdout, _ = proc.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                raise _Output(f"did not finish within {timeout}s") from None
-            if len(stdout) > MAX_OUTPUT:
-                raise _Output(f"printed more than {MAX_OUTPUT // 1024} KiB")
-            return proc.returncode, stdout
-        import selectors
-
-        chunks, size = [], 0
-        with selectors.DefaultSelector() as selector:
-            selector.register(proc.stdout, selectors.EVENT_READ)
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise _Output(f"did not finish within {timeout}s")
-                if not selector.select(left):
-                    continue
-                chunk = os.read(proc.stdout.fileno(), 65536)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > MAX_OUTPUT:
-                    raise _Output(f"printed more than {MAX_OUTPUT // 1024} KiB; a credential is one line or small JSON")
-                chunks.append(chunk)
-        try:
-            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            raise _Output(f"did not finish within {timeout}s") from None
-        return proc.returncode, b"".join(chunks)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-
-
 def fetch(url, settings) -> Credential:
     argv = settings["command"]
     timeout = settings.get("timeout", 30)
     name = describe(settings)
+    from .process import OutputError, run
+
     try:
-        status, stdout = _run(argv, timeout)
+        result = run(argv, timeout)
     except OSError as exc:
         raise ProviderError(
             f"{name} could not be started: {exc.strerror or exc}",
             fix=f"install {argv[0]} or fix `command` in your uv-shim config",
         ) from None
-    except _Output as exc:
+    except OutputError as exc:
         raise ProviderError(f"{name} {exc}", fix="run it by hand to see what it does (a login prompt?)") from None
-    if status != 0:
+    if result.status != 0:
         raise ProviderError(
-            f"{name} exited with status {status}",
+            f"{name} exited with status {result.status}",
             fix=f"run `{' '.join(argv)}` by hand to see why (expired login?)",
         )
     try:
-        return parse_output(stdout, settings.get("username", "__token__"))
+        return parse_output(result.stdout, settings.get("username", "__token__"))
     except ValueError as exc:
         raise ProviderError(f"{name} gave no usable credential: {exc}",
                             fix="make it print the token alone on one line, or JSON with \"password\"") from None

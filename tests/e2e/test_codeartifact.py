@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.support.codeartifact import FakeCodeArtifact
+from tests.support.codeartifact import DUALSTACK_HOST, HOST, FakeCodeArtifact
 from tests.support.sandbox import BASE_PYTHON, Sandbox
 from tests.support.uvbins import NEWEST
 
@@ -64,7 +64,7 @@ def test_legacy_receipt_with_expired_token_on_uv_0_4_26(tmp_path, ca):
     box = make_box(tmp_path, ca, "0.4.26")
     token = "legacy-token-0001"
     ca.tokens[token] = 4102444800.0
-    url = ca.index_url.replace("http://", f"http://aws:{token}@")
+    url = ca.index_url.replace("https://", f"https://aws:{token}@")
     assert box.real("tool", "install", "--python", BASE_PYTHON, "--index-url", url, "demo-tool").returncode == 0
     assert token in box.receipt("demo-tool")
     ca.expire_all()
@@ -90,7 +90,9 @@ def test_eight_shims_with_an_empty_cache_make_one_aws_call(tmp_path, ca):
 def test_credentials_command_shows_state_never_the_token(tmp_path, ca):
     box = make_box(tmp_path, ca)
     shown = manager(box, "credentials", ca.index_url)
-    assert "provider: codeartifact corp-tools-111122223333 in eu-west-1" in shown.stdout
+    assert "provider: codeartifact (zero configuration: recognised from the URL)" in shown.stdout
+    assert "source: codeartifact corp-tools-111122223333 in eu-west-1" in shown.stdout
+    assert f"credential scope: https://{HOST}/\n" in shown.stdout
     assert "cache: empty" in shown.stdout
     assert box.uv("tool", "install", "--python", BASE_PYTHON, "--index-url", ca.index_url, "demo-tool").returncode == 0
     shown = manager(box, "credentials", ca.index_url)
@@ -164,7 +166,7 @@ def test_explicit_config_with_profile_and_duration(tmp_path, ca):
     box = make_box(tmp_path, ca)
     del box.env["AWS_ACCESS_KEY_ID"], box.env["AWS_SECRET_ACCESS_KEY"]
     box.write("home/.aws/credentials", "[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = devsecret\n")
-    box.shim_config(f'[[credential]]\nurl = "http://{ca.index_url.split("/")[2]}/"\nprovider = "codeartifact"\n'
+    box.shim_config(f'[[credential]]\nurl = "https://{ca.index_url.split("/")[2]}/"\nprovider = "codeartifact"\n'
                     'profile = "dev"\nduration-seconds = 900\n')
     result = box.uv("tool", "install", "--python", BASE_PYTHON, "--index-url", ca.index_url, "demo-tool")
     assert result.returncode == 0, result.stderr
@@ -185,7 +187,7 @@ def test_absent_package_is_not_taken_for_a_refused_token(tmp_path, ca):
 def test_role_from_config_is_assumed_with_sts_before_the_token_request(tmp_path, ca):
     box = make_box(tmp_path, ca)
     role = "arn:aws:iam::111122223333:role/pkg-reader"
-    box.shim_config(f'[[credential]]\nurl = "http://{ca.index_url.split("/")[2]}/"\nprovider = "codeartifact"\n'
+    box.shim_config(f'[[credential]]\nurl = "https://{ca.index_url.split("/")[2]}/"\nprovider = "codeartifact"\n'
                     f'role-arn = "{role}"\n')
     result = box.uv("tool", "install", "--python", BASE_PYTHON, "--index-url", ca.index_url, "demo-tool")
     assert result.returncode == 0, result.stderr
@@ -193,3 +195,34 @@ def test_role_from_config_is_assumed_with_sts_before_the_token_request(tmp_path,
     assert ca.calls[0]["signed-by"] == "ASIAASSUMEDROLE0001"  # the token request used the role's keys
     cache = next((box.home / ".cache" / "uv-shim").glob("*.json"))
     assert "pkg-reader" in cache.name
+
+
+def test_dual_stack_host_with_zero_configuration_shares_the_domain_token(tmp_path):
+    """`DOMAIN-OWNER.codeartifact.REGION.on.aws`: recognised, and the token of the domain is the
+    one cached for the classic host (one AWS call for both)."""
+    classic, dual = FakeCodeArtifact(), FakeCodeArtifact(host=DUALSTACK_HOST)
+    try:
+        dual.tokens = classic.tokens  # one AWS account: a token is good on both hosts
+        classic.publish("demo-tool", "1.0")
+        dual.publish("other-tool", "1.0")
+        box = make_box(tmp_path, classic)
+        assert box.uv(*box.install_args("demo-tool", classic.index_url)).returncode == 0
+        box.env.update(dual.env())
+        box.env["AWS_ENDPOINT_URL_CODEARTIFACT"] = classic.endpoint
+        result = box.uv(*box.install_args("other-tool", dual.index_url))
+        assert result.returncode == 0, result.stderr
+        assert box.tool_output("other-tool") == "other-tool 1.0"
+        assert len(classic.calls) == 1 and dual.calls == []
+        assert dual.proxy.hosts() == [DUALSTACK_HOST]
+        shown = manager(box, "credentials", dual.index_url).stdout
+        assert "provider: codeartifact (zero configuration" in shown and "cache: fresh" in shown
+    finally:
+        classic.close()
+        dual.close()
+
+
+def test_no_token_for_plain_http(tmp_path, ca):
+    box = make_box(tmp_path, ca)
+    err = install_fails(box, ca, ca.index_url.replace("https://", "http://"))
+    assert "refusing to mint a CodeArtifact token for a plain http:// URL" in err and "use the https://" in err
+    assert ca.calls == []

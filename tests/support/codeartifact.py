@@ -4,7 +4,8 @@ It speaks the real REST-JSON API for GetAuthorizationToken (what boto3 sends, fo
 through AWS_ENDPOINT_URL_CODEARTIFACT), insists on a SigV4 Authorization header,
 counts calls, and serves the PyPI index for the tokens it issued, answering 404 to an
 expired or unknown token as CodeArtifact does. uv reaches the
-`*.d.codeartifact.*.amazonaws.com` host through HTTP_PROXY pointing here.
+`https://*.d.codeartifact.*.amazonaws.com` host (or the dual-stack `*.on.aws` one) with
+real TLS through HTTPS_PROXY (tests/support/tls.py), relayed here.
 """
 
 from __future__ import annotations
@@ -17,16 +18,20 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 from .index import PackageIndex
+from .tls import InterceptingProxy
 
 DOMAIN, OWNER, REGION, REPO = "corp-tools", "111122223333", "eu-west-1", "tools"
 HOST = f"{DOMAIN}-{OWNER}.d.codeartifact.{REGION}.amazonaws.com"
+DUALSTACK_HOST = f"{DOMAIN}-{OWNER}.codeartifact.{REGION}.on.aws"
 
 
 class FakeCodeArtifact(PackageIndex):
     prefix = f"/pypi/{REPO}"
 
-    def __init__(self, token_lifetime=3600.0):
+    def __init__(self, token_lifetime=3600.0, host=HOST):
         super().__init__(username="aws", password="unused")
+        self.public_host = host
+        self.proxy = InterceptingProxy(self.server.server_port)
         self.token_lifetime = token_lifetime
         self.tokens = {}  # token -> expiry (epoch)
         self.calls = []  # (query dict) per GetAuthorizationToken
@@ -36,7 +41,7 @@ class FakeCodeArtifact(PackageIndex):
 
     @property
     def index_url(self) -> str:
-        return f"http://{HOST}{self.prefix}/simple/"
+        return f"https://{self.public_host}{self.prefix}/simple/"
 
     @property
     def endpoint(self) -> str:
@@ -49,11 +54,12 @@ class FakeCodeArtifact(PackageIndex):
             "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
             "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
             "AWS_EC2_METADATA_DISABLED": "true",
-            "HTTP_PROXY": self.endpoint,
-            "http_proxy": self.endpoint,
-            "NO_PROXY": "127.0.0.1,localhost",
-            "no_proxy": "127.0.0.1,localhost",
+            **self.proxy.env(),
         }
+
+    def close(self) -> None:
+        self.proxy.close()
+        super().close()
 
     def expire_all(self) -> None:
         for token in self.tokens:

@@ -17,9 +17,14 @@ VERSIONS = ["0.4.26", "0.7.8", "0.8.0", NEWEST]
 CACHE = Path(os.environ.get("UV_SHIM_TEST_CACHE", Path(__file__).resolve().parents[2] / ".cache"))
 
 
-def uv_binary(version: str) -> Path:
-    """Path of the real uv `version`, downloaded from the registry on first use."""
-    target = CACHE / "uv-bins" / version / "uv"
+def uvx_binary(version: str) -> Path:
+    """Path of the real uvx `version` (next to its uv, where uvx looks for it)."""
+    return uv_binary(version, "uvx")
+
+
+def uv_binary(version: str, name: str = "uv") -> Path:
+    """Path of the real uv `version` (or its `uvx`), downloaded from the registry on first use."""
+    target = CACHE / "uv-bins" / version / name
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -35,7 +40,7 @@ def uv_binary(version: str) -> Path:
             )
             (wheel,) = Path(tmp).glob("uv-*.whl")
             with zipfile.ZipFile(wheel) as archive:
-                member = next(n for n in archive.namelist() if n.endswith(".data/scripts/uv"))
+                member = next(n for n in archive.namelist() if n.endswith(f".data/scripts/{name}"))
                 partial = target.with_suffix(".part")
                 partial.write_bytes(archive.read(member))
                 partial.chmod(0o755)
