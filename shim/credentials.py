@@ -88,8 +88,15 @@ def supply_key(supply: Supply):
     return supply.provider.NAME, repr(sorted((k, repr(v)) for k, v in supply.settings.items()))
 
 
-def obtain(supplies: list) -> None:
-    """Fill each supply's credential: one provider call per distinct configuration, in parallel."""
+def obtain(supplies: list, failures=None) -> list:
+    """Fill each supply's credential: one provider call per distinct configuration, in parallel.
+
+    Returns the supplies that got a credential. A provider error is raised, unless
+    `failures` (a list) is given: then each failed supply is appended to it as
+    (supply, ShimError) and left out of the result.
+    """
+    from .providers.base import obtain as provider_obtain
+
     distinct = {}
     for supply in supplies:
         distinct.setdefault(supply_key(supply), supply)
@@ -98,7 +105,7 @@ def obtain(supplies: list) -> None:
     def run(item):
         key, supply = item
         try:
-            results[key] = supply.provider.fetch(supply.need.url, supply.settings)
+            results[key] = provider_obtain(supply.provider, supply.need.url, supply.settings)
         except ShimError as exc:
             results[key] = exc
 
@@ -115,9 +122,17 @@ def obtain(supplies: list) -> None:
         result = results[key]
         if isinstance(result, ShimError):
             result.message = f"no credential for {redact_url(supply.need.url)}: {result.message}"
-            raise result
+            if failures is None:
+                raise result
+    got = []
     for supply in supplies:
-        supply.credential = results[supply_key(supply)]
+        result = results[supply_key(supply)]
+        if isinstance(result, ShimError):
+            failures.append((supply, result))
+        else:
+            supply.credential = result
+            got.append(supply)
+    return got
 
 
 def inject(supplies: list, env: dict) -> None:
@@ -137,17 +152,38 @@ def inject(supplies: list, env: dict) -> None:
     netrc.hand_to_uv(fresh, env)
 
 
-def supply(needs: list, config, context: Context, environ: dict) -> dict:
-    """Plan, obtain, check (one request per index) and inject; returns `environ`.
+def supply(needs: list, config, context: Context, environ: dict, strict: bool = True) -> dict:
+    """Plan, obtain, check and inject; returns `environ`.
 
+    strict (`uv tool install|upgrade|run`, `uvx`, where uv is silent about a refused
+    credential): one request per index before uv runs, and a provider that fails stops
+    the command. Not strict (project, pip and publish commands, where uv reports
+    authentication failures itself): no request of uv-shim's own, and a provider that
+    fails is one warning line; uv then runs without that credential.
     When no provider covers any index this returns at once, having imported nothing more.
     """
     supplies = plan(needs, config, context)
     if not supplies:
         return environ
-    obtain(supplies)
-    from . import preflight
+    if strict:
+        obtain(supplies)
+        from . import preflight
 
-    preflight.check(supplies)
+        preflight.check(supplies)
+    else:
+        failures = []
+        supplies = obtain(supplies, failures)
+        warn_failures(failures)
     inject(supplies, environ)
     return environ
+
+
+def warn_failures(failures: list) -> None:
+    """One warning line per provider that failed (supplies sharing a provider call: one line)."""
+    seen = set()
+    for _supply, error in failures:
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        fix = f" (fix: {error.fix})" if error.fix else ""
+        warn(" ".join(f"{error.message}{fix}; uv runs without it".split()))

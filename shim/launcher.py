@@ -48,9 +48,10 @@ def run(args: list) -> None:
 
             env = prepare(parsed)
         elif parsed.intercepted:
+            from .network_use import needs_no_index
             from .quick_check import may_need_credentials
 
-            if may_need_credentials(parsed, env):
+            if not needs_no_index(parsed, env) and may_need_credentials(parsed, env):
                 from .project_commands import prepare
 
                 env = prepare(parsed)

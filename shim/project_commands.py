@@ -28,7 +28,9 @@ def prepare(parsed) -> dict:
     # (An index whose URL carries its own credential is left to uv by credentials.plan.)
     needs = credentials.merge_needs([credentials.Need(i.url, i.name, (), i.place) for i in found])
     context = Context(environ=environ, uv_indexes=found)
-    return credentials.supply(needs, config, context, environ)
+    # Not strict: no request of uv-shim's own (uv reports a refused credential itself), and a
+    # provider that fails is a warning: uv runs without that credential, as plain uv would.
+    return credentials.supply(needs, config, context, environ, strict=False)
 
 
 def _user_gave_publish_credentials(parsed, environ) -> bool:
@@ -52,7 +54,10 @@ def _prepare_publish(parsed, environ, config) -> dict:
     supplies = credentials.plan([credentials.Need(url, place="publish")], config, context)
     if not supplies:
         return environ
-    credentials.obtain(supplies)
+    failures = []
+    if not credentials.obtain(supplies, failures):
+        credentials.warn_failures(failures)
+        return environ
     credential = supplies[0].credential
     environ["UV_PUBLISH_USERNAME"] = credential.username
     environ["UV_PUBLISH_PASSWORD"] = credential.password

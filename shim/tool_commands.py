@@ -72,5 +72,9 @@ def prepare(parsed) -> dict:
             if not need.packages:
                 need.packages = [r.name for r in found][:1]
 
-    return credentials.supply(needs, config, Context(environ=environ, uv_indexes=user), environ)
+    from .network_use import offline
+
+    if offline(parsed, environ):
+        return environ  # uv makes no request: no provider is called
+    return credentials.supply(needs, config, Context(environ=environ, uv_indexes=user), environ, strict=True)
 

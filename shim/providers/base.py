@@ -9,8 +9,15 @@ A provider is a module in `shim/providers/` with:
     fetch(url, settings) -> Credential        or raise ProviderError
     rejected_fix(settings) -> str             what to do when the index refuses the credential
     discover(url, context) -> settings|None   optional: cover an index with no shim config
+    cache_key(url, settings) -> dict|None     optional: opt in to the token cache. Credentials
+                                              with an `expires_at` are then kept across processes
+                                              (token_cache.py) until half their life or 5 minutes
+                                              before expiry, fetched once under a per-key lock.
+    deadline(settings) -> seconds             optional: the longest a fetch may take (the cache lock
+                                              waits that long for another process's fetch)
 
-and is listed once in `shim/providers/__init__.py`.
+and is listed once in `shim/providers/__init__.py`. Callers never call `fetch` directly:
+`obtain(provider, url, settings)` below goes through the cache when the provider opts in.
 """
 
 from __future__ import annotations
@@ -44,3 +51,31 @@ class Context:
     def __init__(self, environ: dict, uv_indexes=()):
         self.environ = environ
         self.uv_indexes = list(uv_indexes)  # shim.uv_settings.UvIndex
+
+
+def obtain(provider, url: str, settings: dict) -> Credential:
+    """The provider's credential: from the token cache when the provider has `cache_key`
+    (fetched once under the cache's cross-process lock on a miss), else a fresh fetch."""
+    key_of = getattr(provider, "cache_key", None)
+    key = key_of(url, settings) if key_of else None
+    if key is None:
+        return provider.fetch(url, settings)
+    from .. import token_cache
+    from ..errors import debug
+
+    name = token_cache.key_name(provider.NAME, key)
+    credential, state = token_cache.get_or_fetch(name, lambda: provider.fetch(url, settings), key,
+                                                 wait=provider.deadline(settings) if hasattr(provider, "deadline") else None)
+    debug(f"{provider.describe(settings)}: token cache {state}")
+    return credential
+
+
+def refresh(provider, url: str, settings: dict) -> Credential:
+    """Forget the cached credential (the index refused it) and obtain a new one."""
+    key_of = getattr(provider, "cache_key", None)
+    key = key_of(url, settings) if key_of else None
+    if key is not None:
+        from .. import token_cache
+
+        token_cache.drop(token_cache.key_name(provider.NAME, key))
+    return obtain(provider, url, settings)
