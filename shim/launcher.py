@@ -47,6 +47,8 @@ def run(args: list) -> None:
             from .tool_commands import prepare
 
             env = prepare(parsed)
+            if not isinstance(env, dict):  # `tool upgrade --all` with tools set aside: uv runs as a child
+                sys.exit(env.run(real, args))
         elif parsed.intercepted:
             from .network_use import needs_no_index
             from .quick_check import may_need_credentials

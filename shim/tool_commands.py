@@ -76,5 +76,11 @@ def prepare(parsed) -> dict:
 
     if offline(parsed, environ):
         return environ  # uv makes no request: no provider is called
+    if names is None and parsed.key == "uv__tool__upgrade":  # --all: upgrade every tool that can be
+        from . import upgrade_all
+
+        user_keys = {(index.url.rstrip("/"), index.name) for index in user}
+        return upgrade_all.prepare(found, needs, user_keys, config, Context(environ=environ, uv_indexes=user),
+                                   environ)
     return credentials.supply(needs, config, Context(environ=environ, uv_indexes=user), environ, strict=True)
 
