@@ -39,7 +39,7 @@ REJECTED_STATUSES = (401, 403, 404)
 CONNECT_TIMEOUT = 3
 READ_TIMEOUT = 5
 MAX_ATTEMPTS = 3
-FETCH_DEADLINE = 20.0
+FETCH_DEADLINE = 12.0
 
 # (Strings: `re` compiles them only when a host looks like CodeArtifact at all.)
 _HOST = (r"^(?P<domain>[a-z0-9][a-z0-9-]{0,49})-(?P<owner>\d{12})\.d\.codeartifact\."
