@@ -140,7 +140,9 @@ def project_budget_rows(box, runs):
     """Issue 12, item 4: `uv run python -c 1`, `uv sync`, `uv lock` in a synced project, through
     the shim and the real uv in the same run, with the HTTP requests each side adds.
 
-    - uncovered: the project's index needs no credential (a public index on loopback);
+    - uncovered: the project's index needs no credential (a public index on loopback), with no
+      uv-shim config at all (the launcher's cheap look) and with a config that covers another
+      index (the full check runs);
     - covered: a private index a `command` provider covers; its credential (JSON expires_at)
       is already in the token cache; the real uv gets the same credential through its
       environment (UV_INDEX_CORP_USERNAME/PASSWORD, the index is named `corp`).
@@ -171,7 +173,8 @@ name = "pub"
 url = "{public.url}"
 default = true
 """).parent
-        cases.append(("uncovered", uncovered, public, env, env))
+        cases.append(("uncovered, no uv-shim config", uncovered, public, env, env, False))
+        cases.append(("uncovered, config for another index", uncovered, public, env, env, True))
         covered = box.write("proj-covered/pyproject.toml", f"""[project]
 name = "bench-covered"
 version = "0.1.0"
@@ -188,11 +191,16 @@ default = true
 """).parent
         answer = box.write("secrets/bench.json", json.dumps(
             {"username": "aws", "password": "bench-token", "expires_at": time.time() + 12 * 3600}))
-        box.shim_config(f'[[credential]]\nurl = "{private.url}"\nprovider = "command"\n'
-                        f'command = ["cat", "{answer}"]\n')
+        config = (f'[[credential]]\nurl = "{private.url}"\nprovider = "command"\n'
+                  f'command = ["cat", "{answer}"]\n')
         direct_env = {**env, "UV_INDEX_CORP_USERNAME": "aws", "UV_INDEX_CORP_PASSWORD": "bench-token"}
-        cases.append(("covered, cached credential", covered, private, env, direct_env))
-        for label, project, index, shim_env, real_env in cases:
+        cases.append(("covered, cached credential", covered, private, env, direct_env, True))
+        config_path = box.home / ".config" / "uv-shim" / "config.toml"
+        for label, project, index, shim_env, real_env, configured in cases:
+            if configured:
+                box.shim_config(config)
+            elif config_path.exists():
+                config_path.unlink()
             done = subprocess.run([box.shim, "--directory", project, "sync"], env=shim_env, capture_output=True,
                                   text=True)  # through the shim: it also warms the token cache
             if done.returncode:
@@ -207,7 +215,7 @@ default = true
                 print(f"{'':<52} HTTP requests per run: shim {shim_requests:g}, real uv {real_requests:g},"
                       f" added {row['requests_added']:g}", flush=True)
                 rows.append(row)
-        box.shim_config("")
+        config_path.unlink()
         return rows
     finally:
         public.close()
