@@ -125,6 +125,103 @@ index-url = "{public.url}"
         public.close()
 
 
+PROJECT_COMMANDS = (["run", "python", "-c", "1"], ["sync"], ["lock"])
+
+
+def requests_per_run(argv, env, index, n=3) -> float:
+    """HTTP requests the index receives per run of argv (the median case is 0 for a synced project)."""
+    before = len(index.requests)
+    for _ in range(n):
+        subprocess.run(argv, env=env, capture_output=True, check=False)
+    return (len(index.requests) - before) / n
+
+
+def project_budget_rows(box, runs):
+    """Issue 12, item 4: `uv run python -c 1`, `uv sync`, `uv lock` in a synced project, through
+    the shim and the real uv in the same run, with the HTTP requests each side adds.
+
+    - uncovered: the project's index needs no credential (a public index on loopback), with no
+      uv-shim config at all (the launcher's cheap look) and with a config that covers another
+      index (the full check runs);
+    - covered: a private index a `command` provider covers; its credential (JSON expires_at)
+      is already in the token cache; the real uv gets the same credential through its
+      environment (UV_INDEX_CORP_USERNAME/PASSWORD, the index is named `corp`).
+    """
+    import json
+
+    from tests.support.index import PackageIndex
+
+    public = PackageIndex(password=None)
+    private = PackageIndex(password="bench-token")
+    rows = []
+    try:
+        for index, lib in ((public, "public-lib"), (private, "corp-lib")):
+            index.publish(lib, "1.0")
+        env = {**box.env, "UV_PYTHON": BASE_PYTHON}
+        cases = []
+        uncovered = box.write("proj-uncovered/pyproject.toml", f"""[project]
+name = "bench-uncovered"
+version = "0.1.0"
+requires-python = ">=3.9"
+dependencies = ["public-lib"]
+
+[tool.uv]
+package = false
+
+[[tool.uv.index]]
+name = "pub"
+url = "{public.url}"
+default = true
+""").parent
+        cases.append(("uncovered, no uv-shim config", uncovered, public, env, env, False))
+        cases.append(("uncovered, config for another index", uncovered, public, env, env, True))
+        covered = box.write("proj-covered/pyproject.toml", f"""[project]
+name = "bench-covered"
+version = "0.1.0"
+requires-python = ">=3.9"
+dependencies = ["corp-lib"]
+
+[tool.uv]
+package = false
+
+[[tool.uv.index]]
+name = "corp"
+url = "{private.url}"
+default = true
+""").parent
+        answer = box.write("secrets/bench.json", json.dumps(
+            {"username": "aws", "password": "bench-token", "expires_at": time.time() + 12 * 3600}))
+        config = (f'[[credential]]\nurl = "{private.url}"\nprovider = "command"\n'
+                  f'command = ["cat", "{answer}"]\n')
+        direct_env = {**env, "UV_INDEX_CORP_USERNAME": "aws", "UV_INDEX_CORP_PASSWORD": "bench-token"}
+        cases.append(("covered, cached credential", covered, private, env, direct_env, True))
+        config_path = box.home / ".config" / "uv-shim" / "config.toml"
+        for label, project, index, shim_env, real_env, configured in cases:
+            if configured:
+                box.shim_config(config)
+            elif config_path.exists():
+                config_path.unlink()
+            done = subprocess.run([box.shim, "--directory", project, "sync"], env=shim_env, capture_output=True,
+                                  text=True)  # through the shim: it also warms the token cache
+            if done.returncode:
+                sys.exit(f"sync of the {label} project failed:\n{done.stderr}")
+            for argv in PROJECT_COMMANDS:
+                full = ["--directory", str(project), *argv]
+                row = side_by_side(f"{label}: uv {' '.join(argv)}", [box.shim, *full], [box.real_uv, *full],
+                                   shim_env, real_env, runs)
+                shim_requests = requests_per_run([box.shim, *full], shim_env, index)
+                real_requests = requests_per_run([box.real_uv, *full], real_env, index)
+                row["requests_added"] = shim_requests - real_requests
+                print(f"{'':<52} HTTP requests per run: shim {shim_requests:g}, real uv {real_requests:g},"
+                      f" added {row['requests_added']:g}", flush=True)
+                rows.append(row)
+        config_path.unlink()
+        return rows
+    finally:
+        public.close()
+        private.close()
+
+
 def aws_calls_row(box, ca, invocations):
     """AWS calls for `invocations` upgrades starting from an empty token cache (goal: 1)."""
     env = {**box.env, **ca.env()}
@@ -207,6 +304,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--short", action="store_true", help="a few runs only (CI)")
     parser.add_argument("--guard", type=float, help="exit 1 if a pass-through row is more than this ratio")
+    parser.add_argument("--projects", action="store_true", help="only the project-command rows (issue 12 item 4)")
     args = parser.parse_args()
     runs = 10 if args.short else 60
     print(f"uv-shim benchmark, real uv {NEWEST}; {describe_machine()}")
@@ -214,6 +312,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         box = Sandbox(Path(tmp), NEWEST)
         install_shim(box)
+        if args.projects:
+            project_budget_rows(box, max(5, runs // 2))
+            return 0
         rows = passthrough_rows(box, runs)
         uncovered = uncovered_project_rows(box, max(5, runs // 2))
         if args.guard:
@@ -225,6 +326,7 @@ def main() -> int:
         ca.publish("demo-tool", "1.0")
         try:
             upgrade = upgrade_row(box, ca, max(5, runs // 3))
+            projects = project_budget_rows(box, max(5, runs // 2))
             aws_calls_row(box, ca, 10 if args.short else 100)
             peak_memory(box, ca)
         finally:
@@ -232,6 +334,8 @@ def main() -> int:
     repair_rows([50, 100, 200] if args.short else [50, 100, 200, 400], repeats=1 if args.short else 5)
     print(f"warm-cache upgrade added {upgrade['added']:.1f} ms (AWS calls during it: {upgrade['aws_calls']})")
     print("uncovered project commands added " + ", ".join(f"{r['added']:.1f} ms" for r in uncovered))
+    print("project rows (issue 12): " + "; ".join(f"{r['name']} {r['added']:+.1f} ms, {r['requests_added']:g} requests"
+                                                 for r in projects))
     if args.guard:
         print(f"guard ok: every pass-through row within {args.guard}x of the real uv")
     return 0

@@ -183,6 +183,24 @@ def _doctor_project(config) -> None:
               f"{_coverage(index.url, index.name, config, context)}")
 
 
+def _doctor_launcher(launcher: Path, home: Path, real: str, line) -> None:
+    """Is the launcher current, and does the real uv written into it still exist?"""
+    from . import launcher_script
+
+    written = launcher_script.written_real_uv(launcher)
+    if not written or not real_uv.usable(written):
+        what = "is not an executable uv" if written and os.path.exists(written) else "no longer exists (uv moved?)"
+        line(False, f"launcher {launcher} runs {written or '(unreadable)'}, which {what}: every uv command now "
+                    f"starts Python to look for uv. fix: run `uv-shim setup` (it will use {real})")
+        return
+    stale = launcher_script.is_stale(launcher, real_uv.recorded_path(home) or real)
+    line(not stale, f"launcher {launcher}" + (" is stale: run `uv-shim setup`" if stale else " is current"))
+    on_path = real_uv.search_path(_shim_dirs(home))
+    if on_path and os.path.realpath(on_path) != os.path.realpath(written):
+        print(f"     note: the first uv on PATH after the shim is {on_path}; the launcher runs {written}. "
+              f"`uv-shim setup --real-uv {on_path}` switches to it")
+
+
 def cmd_doctor(args) -> int:
     from . import config as config_mod
     from . import launcher_script
@@ -217,8 +235,7 @@ def cmd_doctor(args) -> int:
         line(True, f"real uv: {real} ({version})")
         launcher = home / "bin" / "uv"
         if launcher.exists():
-            stale = launcher_script.is_stale(launcher, real_uv.recorded_path(home) or real)
-            line(not stale, f"launcher {launcher}" + (" is stale: run `uv-shim setup`" if stale else " is current"))
+            _doctor_launcher(launcher, home, real, line)
     except ShimError as exc:
         line(False, f"real uv: {exc.message}")
     config = None

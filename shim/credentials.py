@@ -9,7 +9,7 @@ else the index URL itself. It is never given for anything outside that scope.
 from __future__ import annotations
 
 from . import urls
-from .errors import ShimError, debug
+from .errors import ShimError, debug, warn
 from .providers import DISCOVERY, PROVIDERS
 from .providers.base import Context
 from .providers.uv_config import index_env_prefix
@@ -96,8 +96,15 @@ def plan(needs: list, config, context: Context) -> list:
     return supplies
 
 
-def obtain(supplies: list) -> None:
-    """Fill each supply's credential: one provider call per distinct configuration, in parallel."""
+def obtain(supplies: list, failures=None) -> list:
+    """Fill each supply's credential: one provider call per distinct configuration, in parallel.
+
+    Returns the supplies that got a credential. A provider error is raised, unless
+    `failures` (a list) is given: then each failed supply is appended to it as
+    (supply, ShimError) and left out of the result.
+    """
+    from .providers.base import obtain as provider_obtain
+
     distinct = {}
     for supply in supplies:
         distinct.setdefault(supply.key(), supply)
@@ -106,7 +113,7 @@ def obtain(supplies: list) -> None:
     def run(item):
         key, supply = item
         try:
-            results[key] = supply.provider.fetch(supply.need.url, supply.settings)
+            results[key] = provider_obtain(supply.provider, supply.need.url, supply.settings)
         except ShimError as exc:
             results[key] = exc
 
@@ -123,14 +130,28 @@ def obtain(supplies: list) -> None:
         result = results[key]
         if isinstance(result, ShimError):
             result.message = f"no credential for {redact_url(supply.need.url)}: {result.message}"
-            raise result
+            if failures is None:
+                raise result
+    got = []
     for supply in supplies:
-        supply.credential = results[supply.key()]
+        result = results[supply.key()]
+        if isinstance(result, ShimError):
+            failures.append((supply, result))
+        else:
+            supply.credential = result
+            got.append(supply)
+    return got
 
 
 def supply(needs: list, config, context: Context, environ: dict, in_play: list, uv_version: tuple,
-           extra=()) -> dict:
-    """Plan, obtain, check (one request per index) and hand over; returns `environ`.
+           extra=(), strict: bool = True) -> dict:
+    """Plan, obtain, check and hand over; returns `environ`.
+
+    strict (`uv tool install|upgrade|run`, `uvx`, where uv is silent about a refused
+    credential): one request per index before uv runs, and a provider that fails stops
+    the command. Not strict (project, pip and publish commands, where uv reports
+    authentication failures itself): no request of uv-shim's own, and a provider that
+    fails is one warning line; uv then runs without that credential.
 
     `extra` are supplies already made (credentials typed on the command line);
     `uv_version` is the real uv's version, or a function that tells it (asked only when
@@ -140,11 +161,31 @@ def supply(needs: list, config, context: Context, environ: dict, in_play: list, 
     supplies = list(extra) + plan(needs, config, context)
     if not supplies:
         return environ
-    obtain([s for s in supplies if s.credential is None])
-    from . import handoff, preflight
+    failures = None if strict else []
+    supplies = [s for s in supplies if s.credential is not None] + obtain(
+        [s for s in supplies if s.credential is None], failures)
+    if failures:
+        warn_failures(failures)
+    if not supplies:
+        return environ
+    from . import handoff
 
     version = uv_version() if callable(uv_version) else uv_version
     handoff.plan(supplies, in_play, version)  # refuse before any request when it cannot be handed over safely
-    preflight.check(supplies)
+    if strict:
+        from . import preflight
+
+        preflight.check(supplies)
     handoff.hand_over(supplies, in_play, environ, version)
     return environ
+
+
+def warn_failures(failures: list) -> None:
+    """One warning line per provider that failed (supplies sharing a provider call: one line)."""
+    seen = set()
+    for _supply, error in failures:
+        if id(error) in seen:
+            continue
+        seen.add(id(error))
+        fix = f" (fix: {error.fix})" if error.fix else ""
+        warn(" ".join(f"{error.message}{fix}; uv runs without it".split()))

@@ -47,10 +47,13 @@ def run(args: list) -> None:
             from .tool_commands import prepare
 
             args, env = prepare(parsed, args, real)
+            if not isinstance(env, dict):  # `tool upgrade --all` with tools set aside: uv runs as a child
+                sys.exit(env.run(real, args))
         elif parsed.intercepted:
+            from .network_use import needs_no_index
             from .quick_check import may_need_credentials
 
-            if may_need_credentials(parsed, env):
+            if not needs_no_index(parsed, env) and may_need_credentials(parsed, env):
                 from .project_commands import prepare
 
                 args, env = prepare(parsed, args, real)

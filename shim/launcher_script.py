@@ -160,3 +160,19 @@ def is_stale(launcher: Path, real: str) -> bool:
     except OSError:
         return True
     return current != render(real, sys.executable, entry_script("uv-shim-uv"))
+
+
+def written_real_uv(launcher: Path):
+    """The real uv path written into a launcher (its `real_uv=` line), or None."""
+    try:
+        lines = launcher.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in lines:
+        if line.startswith("real_uv="):
+            try:
+                words = shlex.split(line[len("real_uv="):])
+            except ValueError:
+                return None
+            return words[0] if len(words) == 1 else None
+    return None

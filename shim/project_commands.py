@@ -29,7 +29,10 @@ def prepare(parsed, args: list, real: str):
     # (An index whose URL carries its own credential is left to uv by credentials.plan.)
     needs = credentials.merge_needs([credentials.Need(i.url, i.name, (), i.place) for i in found])
     context = Context(environ=environ, uv_indexes=indexes.every_user_index(parsed, environ))
-    return args, credentials.supply(needs, config, context, environ, found, lambda: real_uv.version(real))
+    # Not strict: no request of uv-shim's own (uv reports a refused credential itself), and a
+    # provider that fails is a warning: uv runs without that credential, as plain uv would.
+    return args, credentials.supply(needs, config, context, environ, found, lambda: real_uv.version(real),
+                                    strict=False)
 
 
 def _user_gave_publish_credentials(parsed, environ) -> bool:
@@ -50,7 +53,10 @@ def _prepare_publish(parsed, environ, config) -> dict:
     supplies = credentials.plan([credentials.Need(url, place="publish")], config, context)
     if not supplies:
         return environ
-    credentials.obtain(supplies)
+    failures = []
+    if not credentials.obtain(supplies, failures):
+        credentials.warn_failures(failures)
+        return environ
     credential = supplies[0].credential
     environ["UV_PUBLISH_USERNAME"] = credential.username
     environ["UV_PUBLISH_PASSWORD"] = credential.password

@@ -26,8 +26,12 @@ def is_shim(path) -> bool:
     return MARKER in head
 
 
-def _usable(path) -> bool:
+def usable(path) -> bool:
+    """An executable file that is not a shim launcher."""
     return os.path.isfile(path) and os.access(path, os.X_OK) and not is_shim(path)
+
+
+_usable = usable
 
 
 def recorded_path(shim_home: Path):

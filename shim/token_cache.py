@@ -22,7 +22,8 @@ from .atomic import remove_leftovers, replace_file
 from .errors import ShimError
 
 MIN_LEFT = 300.0  # seconds: never hand out a token this close to its expiry
-LOCK_TIMEOUT = 120.0
+LOCK_TIMEOUT = 120.0  # for providers that do not say how long a fetch may take
+LOCK_MARGIN = 5.0
 
 
 def cache_dir() -> Path:
@@ -48,8 +49,15 @@ def _ensure_dir() -> Path:
 def key_name(provider: str, key: dict) -> str:
     """A readable file name made of the key's values: `codeartifact--corp--111122223333--…`."""
     parts = [provider] + [str(key[k]) for k in sorted(key) if k != "provider" and key[k] not in (None, "")]
-    safe = "--".join("".join(c if c.isalnum() or c in "._-" else "_" for c in part) for part in parts)
-    return safe[:200]
+    joined = "--".join(parts)
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in joined)
+    if safe == joined and len(safe) <= 200:
+        return safe
+    # Characters were replaced or the name cut: two different keys (two command argvs) could
+    # meet on one name and share a token; a digest of the whole key keeps them apart.
+    import hashlib
+
+    return safe[:150] + "--" + hashlib.sha256(joined.encode()).hexdigest()[:32]
 
 
 def is_fresh(entry: dict, now: float = None) -> bool:
@@ -118,18 +126,22 @@ def entries() -> list:
     return found
 
 
-def locked(name: str):
+def locked(name: str, timeout: float = None):
     """The per-key lock: one process refreshes, the others wait and then read its result."""
     from .locking import file_lock
 
     path = _ensure_dir() / f"{name}.lock"
-    return file_lock(path, "another uv-shim that is fetching the same token", timeout=LOCK_TIMEOUT, mode=0o600)
+    return file_lock(path, "another uv-shim that is fetching the same token",
+                     timeout=LOCK_TIMEOUT if timeout is None else timeout, mode=0o600)
 
 
-def get_or_fetch(name: str, fetch, describe: dict):
+def get_or_fetch(name: str, fetch, describe: dict, wait: float = None):
     """A fresh cached credential for `name`, or the one `fetch()` returns (then cached).
 
     `describe` is stored beside the token for `uv-shim credentials` (no secrets in it).
+    `wait`: the longest a fetch can take (the provider's own bound); the lock is awaited
+    that long plus a margin, since its holder is a process doing that fetch.
+    A credential without `expires_at` is returned and never stored.
     Returns (Credential, "hit" | "miss").
     """
     from .providers.base import Credential
@@ -143,7 +155,7 @@ def get_or_fetch(name: str, fetch, describe: dict):
     credential = cached()
     if credential:
         return credential, "hit"
-    with locked(name):
+    with locked(name, None if wait is None else wait + LOCK_MARGIN):
         credential = cached()  # another process may have refreshed it while we waited
         if credential:
             return credential, "hit"

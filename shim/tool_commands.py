@@ -163,4 +163,16 @@ def prepare(parsed, args: list, real: str):
     needs = [n for n in needs if id(n) not in typed_needs]
     in_play += [indexes.UvIndex(s.need.url, None, "the command line", "direct") for s in extra
                 if s.need.place == "direct"]
-    return args, credentials.supply(needs, config, context, environ, in_play, uv_version, extra)
+
+    from .network_use import offline
+
+    if offline(parsed, environ):
+        return args, environ  # uv makes no request: no provider is called
+    if names is None and parsed.key == "uv__tool__upgrade":  # --all: upgrade every tool that can be
+        from . import upgrade_all
+
+        shared = indexes.resolve([indexes.command_line(parsed, environ), *indexes.user_layers(parsed, environ)])
+        user_keys = {(index.url.rstrip("/"), index.name) for index in shared}
+        return args, upgrade_all.prepare(found, needs, user_keys, config, context, environ, in_play, uv_version,
+                                         extra)
+    return args, credentials.supply(needs, config, context, environ, in_play, uv_version, extra, strict=True)

@@ -38,7 +38,9 @@ class Refreshing:
 
 
 def supply(url, password="pw", provider=command_provider, package="demo-tool"):
-    s = Supply(credentials.Need(url, packages=[package] if package else []), provider, {"command": ["cat", "x"]})
+    # The command prints the same password again when the check asks for a refresh.
+    s = Supply(credentials.Need(url, packages=[package] if package else []), provider,
+               {"command": ["echo", password], "username": "aws"})
     s.credential = Credential("aws", password)
     return s
 
@@ -76,7 +78,7 @@ def test_unauthenticated_first_then_the_credential_on_401(private):
 def test_a_refused_credential_is_an_error(private):
     with pytest.raises(ShimError) as error:
         check(supply(private.url, "wrong"))
-    assert "refused the credential from command `cat` (HTTP 401)" in error.value.message
+    assert "refused the credential from command `echo` (HTTP 401)" in error.value.message
     assert "wrong" not in error.value.message + error.value.fix
 
 

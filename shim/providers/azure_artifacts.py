@@ -12,9 +12,11 @@ with its expiry, and is cached for its life; az runs only on a cache miss.
 from __future__ import annotations
 
 import os
+import sys
 from urllib.parse import urlsplit
 
-from .base import Credential, ProviderError, cached, drop_cached, url_prefix
+from .base import Credential, ProviderError, https_only, url_prefix
+from .base import refresh as refresh_cached
 
 NAME = "azure-artifacts"
 KEYS = {
@@ -114,28 +116,23 @@ def _pipeline_credential(url):
     return None
 
 
-def cache_key(url, settings) -> dict:
+def cache_key(url, settings):
+    https_only(url, "an Azure DevOps token", "use the https:// URL of the feed")
+    if _pipeline_credential(url):
+        return None  # the pipeline's own; its life is the job's, never cached
     # An Azure DevOps token serves every organization and feed the identity may read.
     return {"provider": NAME, "tenant": settings.get("tenant", ""),
             "az-config": os.environ.get("AZURE_CONFIG_DIR", "")}
 
 
 def fetch(url, settings) -> Credential:
-    if urlsplit(url).scheme.lower() != "https":
-        raise ProviderError("refusing to send an Azure DevOps token over plain http",
-                            fix="use the https:// URL of the feed")
-    credential = _pipeline_credential(url)
-    if credential:
-        return credential  # the pipeline's own; its life is the job's, never cached
+    """The pipeline's credential, else a new token from az (base.obtain caches that one)."""
     key = cache_key(url, settings)
-    return cached(NAME, key, lambda: _from_az(key, settings.get("timeout", 60)))
+    return _pipeline_credential(url) if key is None else _from_az(key, settings.get("timeout", 60))
 
 
 def refresh(url, settings) -> Credential:
-    if _pipeline_credential(url):
-        return fetch(url, settings)
-    drop_cached(NAME, cache_key(url, settings))
-    return fetch(url, settings)
+    return refresh_cached(sys.modules[__name__], url, settings)
 
 
 def rejected_fix(settings) -> str:

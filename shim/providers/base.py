@@ -18,15 +18,21 @@ A provider is a module in `shim/providers/` with:
                                               matched, else the index URL)
     refresh(url, settings) -> Credential      optional: drop a cached token and fetch a new one
                                               (the preflight calls it once when refused)
-    cache_key(url, settings) -> dict          optional: what the cached token depends on
     REJECTED_STATUSES                         optional: statuses meaning "credential refused"
                                               (default 401, 403; CodeArtifact adds 404)
     HINTS                                     optional: strings whose presence in a settings
                                               file means discover() may cover an index there
                                               (quick_check: a "maybe" before any parsing)
     EXPLICIT = False                          optional: only discovered, never named in config
+    cache_key(url, settings) -> dict|None     optional: opt in to the token cache. Credentials
+                                              with an `expires_at` are then kept across processes
+                                              (token_cache.py) until half their life or 5 minutes
+                                              before expiry, fetched once under a per-key lock.
+    deadline(settings) -> seconds             optional: the longest a fetch may take (the cache lock
+                                              waits that long for another process's fetch)
 
-and is listed once in `shim/providers/__init__.py`.
+and is listed once in `shim/providers/__init__.py`. Callers never call `fetch` directly:
+`obtain(provider, url, settings)` below goes through the cache when the provider opts in.
 """
 
 from __future__ import annotations
@@ -63,6 +69,7 @@ class Context:
         self.uv_indexes = list(uv_indexes)  # shim.indexes.UvIndex: the user's own (command line, uv.toml)
 
 
+
 def url_prefix(scheme: str, host: str, port, path: str) -> str:
     """`scheme://host[:port]/path/`, lower-case scheme and host, the default port left out."""
     scheme, host = scheme.lower(), host.lower()
@@ -74,17 +81,38 @@ def url_prefix(scheme: str, host: str, port, path: str) -> str:
     return f"{scheme}://{netloc}/" + (f"{path}/" if path else "")
 
 
-def cached(provider: str, key: dict, produce):
-    """The fresh cached credential for `key`, or the one `produce()` returns (then cached for
-    its life). The cache is shared by every process, behind one lock per key."""
-    from .. import token_cache
 
-    credential, state = token_cache.get_or_fetch(token_cache.key_name(provider, key), produce, key)
-    debug(f"{provider} token: cache {state}")
+def https_only(url: str, token: str, fix: str) -> None:
+    """Refuse (before any cache or fetch) to give a cloud token for a plain http:// URL."""
+    from urllib.parse import urlsplit
+
+    if urlsplit(url).scheme.lower() != "https":
+        raise ProviderError(f"refusing to send {token} over plain http (it would travel in clear text)", fix=fix)
+
+
+def obtain(provider, url: str, settings: dict) -> Credential:
+    """The provider's credential: from the token cache when the provider has `cache_key`
+    (fetched once under the cache's cross-process lock on a miss), else a fresh fetch."""
+    key_of = getattr(provider, "cache_key", None)
+    key = key_of(url, settings) if key_of else None
+    if key is None:
+        return provider.fetch(url, settings)
+    from .. import token_cache
+    from ..errors import debug
+
+    name = token_cache.key_name(provider.NAME, key)
+    credential, state = token_cache.get_or_fetch(name, lambda: provider.fetch(url, settings), key,
+                                                 wait=provider.deadline(settings) if hasattr(provider, "deadline") else None)
+    debug(f"{provider.describe(settings)}: token cache {state}")
     return credential
 
 
-def drop_cached(provider: str, key: dict) -> None:
-    from .. import token_cache
+def refresh(provider, url: str, settings: dict) -> Credential:
+    """Forget the cached credential (the index refused it) and obtain a new one."""
+    key_of = getattr(provider, "cache_key", None)
+    key = key_of(url, settings) if key_of else None
+    if key is not None:
+        from .. import token_cache
 
-    token_cache.drop(token_cache.key_name(provider, key))
+        token_cache.drop(token_cache.key_name(provider.NAME, key))
+    return obtain(provider, url, settings)

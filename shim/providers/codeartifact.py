@@ -16,7 +16,7 @@ import time
 from urllib.parse import urlsplit
 
 from ..errors import debug
-from .base import Credential, ProviderError
+from .base import Credential, ProviderError, https_only
 
 NAME = "codeartifact"
 KEYS = {
@@ -32,6 +32,18 @@ REQUIRED = ()
 REJECTED_STATUSES = (401, 403, 404)
 
 HINTS = ("codeartifact",)
+
+# Bounds on every AWS wait (a hanging or trickling endpoint must not hold a `uv run` for long):
+# GetAuthorizationToken answers in well under a second, so 3 s to connect and 5 s per read are
+# generous; three attempts in botocore's standard mode ride out a throttle or a dropped
+# connection. botocore's timeouts are per socket operation, so a peer that trickles a byte
+# every few seconds never trips them: the whole token request (STS included) runs against one
+# deadline, after which the provider fails with a message (the tool command stops; a project
+# command warns and runs uv without the token).
+CONNECT_TIMEOUT = 3
+READ_TIMEOUT = 5
+MAX_ATTEMPTS = 3
+FETCH_DEADLINE = 12.0
 
 # (Strings: `re` compiles them only when a host looks like CodeArtifact at all.)
 _REGION = r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)"
@@ -113,9 +125,14 @@ def _profile(settings):
 
 
 def cache_key(url, settings) -> dict:
+    https_only(url, "a CodeArtifact token", "use the https:// index URL")
     target = _target(url, settings)
     return {"provider": NAME, **target, "profile": _profile(settings) or "",
             "role-arn": settings.get("role-arn", ""), "duration-seconds": settings.get("duration-seconds")}
+
+
+def deadline(settings) -> float:
+    return FETCH_DEADLINE
 
 
 def describe(settings) -> str:
@@ -125,25 +142,17 @@ def describe(settings) -> str:
 
 
 def fetch(url, settings) -> Credential:
-    from .. import token_cache
-
-    if urlsplit(url).scheme.lower() != "https":
-        raise ProviderError("refusing to mint a CodeArtifact token for a plain http:// URL (it would travel "
-                            "in clear text)", fix="use the https:// index URL")
-
-    key = cache_key(url, settings)
-    name = token_cache.key_name(NAME, key)
-    credential, state = token_cache.get_or_fetch(name, lambda: _from_aws(key), key)
-    debug(f"codeartifact token for {key['domain']}-{key['domain-owner']}: cache {state}")
-    return credential
+    """A new token from AWS (the cache is base.obtain's business: this module opts in with cache_key)."""
+    return _from_aws(cache_key(url, settings))
 
 
 def refresh(url, settings) -> Credential:
     """Drop the cached token and get a new one (after the index refused it)."""
-    from .. import token_cache
+    import sys
 
-    token_cache.drop(token_cache.key_name(NAME, cache_key(url, settings)))
-    return fetch(url, settings)
+    from .base import refresh as refresh_cached
+
+    return refresh_cached(sys.modules[__name__], url, settings)
 
 
 def rejected_fix(settings) -> str:
@@ -156,6 +165,32 @@ def _login_hint(profile) -> str:
 
 
 def _from_aws(key) -> Credential:
+    """_ask_aws under FETCH_DEADLINE: it runs in a daemon thread that is abandoned (and dies
+    with the process, at the exec of uv) if AWS has not answered by then."""
+    import threading
+
+    outcome = []
+
+    def ask():
+        try:
+            outcome.append(_ask_aws(key))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=ask, name="uv-shim-aws", daemon=True)
+    worker.start()
+    worker.join(FETCH_DEADLINE)
+    if not outcome:
+        raise ProviderError(
+            f"AWS did not answer the token request for CodeArtifact domain {key['domain']} "
+            f"({key['region']}) within {FETCH_DEADLINE:.0f}s",
+            fix="check your network, proxy (HTTPS_PROXY) and AWS_ENDPOINT_URL_CODEARTIFACT")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+def _ask_aws(key) -> Credential:
     try:
         import boto3
         import botocore.exceptions as bx
@@ -167,15 +202,15 @@ def _from_aws(key) -> Credential:
     where = f"CodeArtifact domain {key['domain']} (owner {key['domain-owner']}, {key['region']})"
     try:
         session = boto3.Session(profile_name=profile, region_name=key["region"])
+        config = Config(retries={"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+                        connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT)
         if key["role-arn"]:
-            sts = session.client("sts", region_name=key["region"])
+            sts = session.client("sts", region_name=key["region"], config=config)
             assumed = sts.assume_role(RoleArn=key["role-arn"], RoleSessionName="uv-shim")["Credentials"]
             session = boto3.Session(aws_access_key_id=assumed["AccessKeyId"],
                                     aws_secret_access_key=assumed["SecretAccessKey"],
                                     aws_session_token=assumed["SessionToken"], region_name=key["region"])
-        client = session.client("codeartifact", region_name=key["region"],
-                                config=Config(retries={"total_max_attempts": 4, "mode": "standard"},
-                                              connect_timeout=10, read_timeout=20))
+        client = session.client("codeartifact", region_name=key["region"], config=config)
         request = {"domain": key["domain"], "domainOwner": key["domain-owner"]}
         if key["duration-seconds"] is not None:
             request["durationSeconds"] = key["duration-seconds"]
@@ -191,8 +226,9 @@ def _from_aws(key) -> Credential:
     except (bx.NoCredentialsError, bx.PartialCredentialsError, bx.CredentialRetrievalError):
         raise ProviderError(f"no AWS credentials found to get a token for {where}",
                             fix=f"{_login_hint(profile)}, `aws configure`, or set AWS_PROFILE") from None
-    except bx.EndpointConnectionError:
-        raise ProviderError(f"cannot reach the CodeArtifact API in {key['region']}",
+    except (bx.EndpointConnectionError, bx.ConnectionError, bx.HTTPClientError) as exc:
+        what = "did not answer in time" if "Timeout" in type(exc).__name__ else "could not be reached"
+        raise ProviderError(f"the CodeArtifact API in {key['region']} {what} ({MAX_ATTEMPTS} attempts)",
                             fix="check your network, proxy (HTTPS_PROXY) and AWS_ENDPOINT_URL_CODEARTIFACT") from None
     except bx.ClientError as exc:
         raise _client_error(exc, where, profile) from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from .base import Credential, ProviderError
 
 NAME = "command"
@@ -9,12 +11,34 @@ KEYS = {
     "command": (list, "argv to run, e.g. [\"vault\", \"read\", \"-field=token\", \"secret/pypi\"]"),
     "username": (str, "user name when the command prints only the token (default __token__)"),
     "timeout": (int, "seconds before the command is stopped (default 30)"),
+    "lifetime": (int, "seconds a credential printed without expires_at stays valid (unset: not cached)"),
 }
 REQUIRED = ("command",)
 
 
+DEFAULT_TIMEOUT = 30  # a helper that refreshes a login (SSO, device code) can take seconds
+
+
 def describe(settings) -> str:
     return f"command `{settings['command'][0]}`"
+
+
+def validate(settings):
+    for key in ("timeout", "lifetime"):
+        if key in settings and settings[key] <= 0:
+            return key, f"`{key}` must be a positive number of seconds"
+    return None
+
+
+def deadline(settings) -> float:
+    return settings.get("timeout", DEFAULT_TIMEOUT)
+
+
+def cache_key(url, settings) -> dict:
+    """Opt in to the token cache: one entry per argv and username, whatever index it serves.
+    Only credentials with an expiry are stored: JSON `expires_at`, or `lifetime` from config."""
+    return {"provider": NAME, "command": "\x00".join(settings["command"]),
+            "username": settings.get("username", "__token__"), "lifetime": settings.get("lifetime")}
 
 
 def _expiry(value):
@@ -58,7 +82,7 @@ def parse_output(stdout: bytes, default_username: str) -> Credential:
 
 def fetch(url, settings) -> Credential:
     argv = settings["command"]
-    timeout = settings.get("timeout", 30)
+    timeout = deadline(settings)
     name = describe(settings)
     from .process import OutputError, run
 
@@ -76,11 +100,24 @@ def fetch(url, settings) -> Credential:
             f"{name} exited with status {result.status}",
             fix=f"run `{' '.join(argv)}` by hand to see why (expired login?)",
         )
+    issued = time.time()
     try:
-        return parse_output(result.stdout, settings.get("username", "__token__"))
+        credential = parse_output(result.stdout, settings.get("username", "__token__"))
     except ValueError as exc:
         raise ProviderError(f"{name} gave no usable credential: {exc}",
                             fix="make it print the token alone on one line, or JSON with \"password\"") from None
+    if credential.expires_at is None and settings.get("lifetime"):
+        credential.expires_at = issued + settings["lifetime"]
+    return credential
+
+
+def refresh(url, settings) -> Credential:
+    """The index refused the credential: forget any cached one and run the command again."""
+    import sys
+
+    from .base import refresh as refresh_cached
+
+    return refresh_cached(sys.modules[__name__], url, settings)
 
 
 def rejected_fix(settings) -> str:

@@ -12,9 +12,11 @@ run only on a cache miss.
 from __future__ import annotations
 
 import os
+import sys
 from urllib.parse import urlsplit
 
-from .base import Credential, ProviderError, cached, drop_cached, url_prefix
+from .base import Credential, ProviderError, https_only, url_prefix
+from .base import refresh as refresh_cached
 
 NAME = "google-artifact-registry"
 KEYS = {
@@ -75,6 +77,7 @@ def describe(settings) -> str:
 
 
 def cache_key(url, settings) -> dict:
+    https_only(url, "a Google access token", "use the https:// URL of the repository")
     # The token belongs to the identity, not the repository: one entry serves them all.
     return {"provider": NAME, "account": settings.get("account", ""),
             "application-default": bool(settings.get("application-default")),
@@ -83,16 +86,12 @@ def cache_key(url, settings) -> dict:
 
 
 def fetch(url, settings) -> Credential:
-    if urlsplit(url).scheme.lower() != "https":
-        raise ProviderError("refusing to send a Google access token over plain http",
-                            fix="use the https:// URL of the repository")
-    key = cache_key(url, settings)
-    return cached(NAME, key, lambda: _from_gcloud(key, settings.get("timeout", 60)))
+    """A new token from gcloud (base.obtain caches it: this module opts in with cache_key)."""
+    return _from_gcloud(cache_key(url, settings), settings.get("timeout", 60))
 
 
 def refresh(url, settings) -> Credential:
-    drop_cached(NAME, cache_key(url, settings))
-    return fetch(url, settings)
+    return refresh_cached(sys.modules[__name__], url, settings)
 
 
 def rejected_fix(settings) -> str:

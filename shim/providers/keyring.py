@@ -11,9 +11,12 @@ asked again at once when the index refuses it.
 
 from __future__ import annotations
 
+import sys
+
 from urllib.parse import urlsplit
 
-from .base import Credential, ProviderError, cached, drop_cached, url_prefix
+from .base import Credential, ProviderError, url_prefix
+from .base import refresh as refresh_cached
 
 NAME = "keyring"
 KEYS = {
@@ -64,13 +67,12 @@ def cache_key(url, settings) -> dict:
 
 
 def fetch(url, settings) -> Credential:
-    key = cache_key(url, settings)
-    return cached(NAME, key, lambda: _ask(url, settings))
+    """Ask keyring (base.obtain caches the answer for `lifetime`: this module opts in with cache_key)."""
+    return _ask(url, settings)
 
 
 def refresh(url, settings) -> Credential:
-    drop_cached(NAME, cache_key(url, settings))
-    return fetch(url, settings)
+    return refresh_cached(sys.modules[__name__], url, settings)
 
 
 def rejected_fix(settings) -> str:

@@ -138,7 +138,7 @@ def test_throttling_is_retried_then_reported(tmp_path, ca):
     result = box.uv("tool", "upgrade", "demo-tool")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "kept throttling" in result.stderr and "wait a minute" in result.stderr
-    assert len(ca.calls) == 3 + 4  # bounded: four attempts, then a message
+    assert len(ca.calls) == 3 + 3  # bounded: three attempts, then a message
     assert box.tool_output("demo-tool") == "demo-tool 1.0"
 
 

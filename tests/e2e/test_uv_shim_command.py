@@ -83,3 +83,32 @@ def test_doctor_shows_which_provider_covers_each_index(legacy, index):
     assert "run `uv-shim receipts --fix`" in result.stdout
     assert f"index {index.url} -> provider: uv-config ({legacy.home}/.config/uv/uv.toml)" in result.stdout
     assert "token-B-0002" not in result.stdout and "token-A-0001" not in result.stdout
+
+
+def test_doctor_reports_a_launcher_whose_real_uv_moved(sandbox, tmp_path):
+    """uv reinstalled elsewhere: the launcher still names the old path, so every pass-through
+    falls back to Python. doctor says so (it used to say "is current") and `setup` fixes it."""
+    import shutil
+
+    from shim import launcher_script
+
+    old = tmp_path / "old-bin" / "uv"
+    old.parent.mkdir()
+    shutil.copy2(sandbox.real_uv, old)
+    launcher_script.write(sandbox.shim_home, str(old))
+    new = tmp_path / "new-bin" / "uv"
+    new.parent.mkdir()
+    old.rename(new)
+    env = {"PATH": f"{sandbox.shim.parent}:{new.parent}:/usr/bin:/bin"}
+    assert sandbox.uv("--version", env=env).returncode == 0  # still works, through Python
+
+    result = manager(sandbox, "doctor", env=env)
+    assert result.returncode == 1, result.stdout
+    assert f"FAIL launcher {sandbox.shim} runs {old}, which no longer exists" in result.stdout
+    assert f"run `uv-shim setup` (it will use {new})" in result.stdout
+    assert "is current" not in result.stdout
+
+    assert manager(sandbox, "setup", env=env).returncode == 0
+    result = manager(sandbox, "doctor", env=env)
+    assert result.returncode == 0 and "is current" in result.stdout, result.stdout
+    assert f"real_uv={new}" in sandbox.shim.read_text()
