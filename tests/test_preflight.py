@@ -39,8 +39,12 @@ class Refreshing:
 
 def supply(url, password="pw", provider=command_provider, package="demo-tool"):
     # The command prints the same password again when the check asks for a refresh.
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".token", delete=False) as handle:
+        handle.write(password + "\n")
     s = Supply(credentials.Need(url, packages=[package] if package else []), provider,
-               {"command": ["echo", password], "username": "aws"})
+               {"command": ["cat", handle.name], "username": "aws"})
     s.credential = Credential("aws", password)
     return s
 
@@ -78,7 +82,7 @@ def test_unauthenticated_first_then_the_credential_on_401(private):
 def test_a_refused_credential_is_an_error(private):
     with pytest.raises(ShimError) as error:
         check(supply(private.url, "wrong"))
-    assert "refused the credential from command `echo` (HTTP 401)" in error.value.message
+    assert "refused the credential from command `cat` (HTTP 401)" in error.value.message
     assert "wrong" not in error.value.message + error.value.fix
 
 
