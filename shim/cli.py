@@ -331,7 +331,15 @@ def run(argv) -> None:
     if not getattr(args, "func", None):
         parser.print_help()
         sys.exit(2)
-    sys.exit(args.func(args))
+    try:
+        code = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `uv-shim receipts | head -1`: the reader is gone; stop quietly
+        from .errors import quiet_stdout
+
+        quiet_stdout()
+        code = 141 if os.name != "nt" else 1  # what a shell shows for a program stopped by SIGPIPE
+    sys.exit(code)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from ..redact import command_line
 from .base import Credential, ProviderError
 
 NAME = "command"
@@ -17,7 +18,7 @@ MAX_OUTPUT = 1 << 20
 
 
 def describe(settings) -> str:
-    return f"command `{settings['command'][0]}`"
+    return f"command `{command_line(settings['command'][:1])}`"
 
 
 def _expiry(value):
@@ -63,6 +64,13 @@ def parse_output(stdout: bytes, default_username: str) -> Credential:
     return Credential(default_username, lines[0].strip())
 
 
+def _workdir() -> str:
+    from .. import paths
+
+    home = str(paths.home())
+    return home if os.path.isdir(home) else os.path.abspath(os.sep)
+
+
 class _Output(Exception):
     pass
 
@@ -73,7 +81,9 @@ def _run(argv, timeout: float) -> tuple:
     import subprocess
     import time
 
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+    # Run from the home directory: never from the project, whose files (a `json.py` beside
+    # a Python script the command runs) would be picked up by what it starts.
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, cwd=_workdir())
     deadline = time.monotonic() + timeout
     try:
         if os.name == "nt":  # pragma: no cover - no select() on pipes there
@@ -123,14 +133,14 @@ def fetch(url, settings) -> Credential:
     except OSError as exc:
         raise ProviderError(
             f"{name} could not be started: {exc.strerror or exc}",
-            fix=f"install {argv[0]} or fix `command` in your uv-shim config",
+            fix=f"install {command_line(argv[:1])} or fix `command` in your uv-shim config",
         ) from None
     except _Output as exc:
         raise ProviderError(f"{name} {exc}", fix="run it by hand to see what it does (a login prompt?)") from None
     if status != 0:
         raise ProviderError(
             f"{name} exited with status {status}",
-            fix=f"run `{' '.join(argv)}` by hand to see why (expired login?)",
+            fix=f"run `{command_line(argv)}` by hand to see why (expired login?)",
         )
     try:
         return parse_output(stdout, settings.get("username", "__token__"))
@@ -140,4 +150,4 @@ def fetch(url, settings) -> Credential:
 
 
 def rejected_fix(settings) -> str:
-    return f"check what `{' '.join(settings['command'])}` prints: the index refused it"
+    return f"check what `{command_line(settings['command'])}` prints: the index refused it"
