@@ -23,6 +23,7 @@ def cmd_which(args) -> int:
 
 
 def cmd_setup(args) -> int:
+    _installer_umask()
     home = Path(args.prefix) if args.prefix else paths.shim_home()
     real = args.real_uv or real_uv.search_path(_shim_dirs(home))
     if not real:
@@ -33,6 +34,12 @@ def cmd_setup(args) -> int:
     for line in launcher_script.write(home, real):
         print(line)
     return 0
+
+
+def _installer_umask() -> None:
+    """What setup and shell install create is writable by its owner only, whatever the umask."""
+    if hasattr(os, "umask"):
+        os.umask(0o022)
 
 
 def _shells(choice):
@@ -46,6 +53,7 @@ def _shells(choice):
 def cmd_shell(args) -> int:
     from . import shell
 
+    _installer_umask()
     home = Path(args.prefix) if args.prefix else paths.shim_home()
     if args.action == "install":
         real = real_uv.find(home, _shim_dirs(home))
