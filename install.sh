@@ -135,7 +135,7 @@ if [ "$system" = 1 ]; then
     [ "$dir" = "$real_dir" ] && break
     case $dir in "$prefix"/*|"") continue ;; /*) ;; *) continue ;; esac
     if [ -n "$root" ] && [ "$root" != / ]; then case $dir in "$root"/*) ;; *) continue ;; esac; fi
-    [ -d "$dir" ] && [ -w "$dir" ] || continue
+    if [ ! -d "$dir" ] || [ ! -w "$dir" ]; then continue; fi
     [ -n "$(find "$dir" -prune -user 0 ! -perm -g+w ! -perm -o+w 2>/dev/null)" ] || continue
     link_dir=$dir; break
   done
