@@ -14,6 +14,7 @@
 # writes /etc/profile.d/uv-shim.sh and fish's system conf.d; the team config is read from
 # /etc/uv-shim/config.toml.
 set -eu
+umask 022  # whatever the caller's umask: the shim's code and links are writable by their owner only
 
 here=$(cd "$(dirname "$0")" && pwd)
 prefix=""
@@ -124,18 +125,23 @@ for file in uv-shim.bash _uv-shim uv-shim.fish; do
 done
 
 if [ "$system" = 1 ]; then
-  # A directory of PATH that comes before the real uv's, so that non-login shells find the shim too.
+  # A directory of PATH that comes before the real uv's, so that non-login shells find the shim too:
+  # absolute, root's and writable by nobody else (every user runs what is linked there), and
+  # under --root when one is given.
   real_dir=$(dirname "$real_uv")
   link_dir=""
   old_ifs=$IFS; IFS=:
   for dir in $PATH; do
     [ "$dir" = "$real_dir" ] && break
-    case $dir in "$prefix"/*|"") continue ;; esac
-    if [ -d "$dir" ] && [ -w "$dir" ]; then link_dir=$dir; break; fi
+    case $dir in "$prefix"/*|"") continue ;; /*) ;; *) continue ;; esac
+    if [ -n "$root" ] && [ "$root" != / ]; then case $dir in "$root"/*) ;; *) continue ;; esac; fi
+    if [ ! -d "$dir" ] || [ ! -w "$dir" ]; then continue; fi
+    [ -n "$(find "$dir" -prune -user 0 ! -perm -g+w ! -perm -o+w 2>/dev/null)" ] || continue
+    link_dir=$dir; break
   done
   IFS=$old_ifs
   if [ -z "$link_dir" ]; then
-    printf 'install.sh: warning: no PATH directory comes before %s; only login shells (profile.d) will find the shim\n' "$real_dir" >&2
+    printf 'install.sh: warning: no root-owned PATH directory that only root can write comes before %s; only login shells (profile.d) will find the shim\n' "$real_dir" >&2
     out=$(UV_SHIM_HOME=$prefix "$shim" shell install --system --prefix "$prefix" --root "${root:-/}")
   else
     out=$(UV_SHIM_HOME=$prefix "$shim" shell install --system --prefix "$prefix" --root "${root:-/}" \

@@ -1,4 +1,10 @@
-"""Replace a file atomically: temp file in the same directory, fsync, rename, mode kept."""
+"""Replace a file atomically: temp file in the same directory, fsync, rename, mode kept.
+
+The temp file's name is `<name>.uv-shim-tmp.<pid>.<random>`, created with O_EXCL and
+O_NOFOLLOW: nobody can guess it in advance, and a file or symlink planted under it makes
+the write fail rather than land in someone else's file. The pid lets the next run remove
+what a killed process left behind.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +28,8 @@ def replace_file(path: Path, data: bytes, mode=None) -> None:
             mode = stat.S_IMODE(os.stat(path).st_mode)
         except FileNotFoundError:
             mode = 0o644
-    tmp = path.with_name(f"{path.name}{TEMP_MARK}{os.getpid()}")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    tmp = path.with_name(f"{path.name}{TEMP_MARK}{os.getpid()}.{os.urandom(8).hex()}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(tmp, flags, 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -67,7 +73,7 @@ def remove_leftovers(directory: Path) -> int:
     for name in names:
         if TEMP_MARK not in name:
             continue
-        pid = name.rpartition(TEMP_MARK)[2]
+        pid = name.rpartition(TEMP_MARK)[2].partition(".")[0]
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             try:
                 os.unlink(os.path.join(directory, name))

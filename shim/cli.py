@@ -23,6 +23,7 @@ def cmd_which(args) -> int:
 
 
 def cmd_setup(args) -> int:
+    _installer_umask()
     home = Path(args.prefix) if args.prefix else paths.shim_home()
     real = args.real_uv or real_uv.search_path(_shim_dirs(home))
     if not real:
@@ -33,6 +34,12 @@ def cmd_setup(args) -> int:
     for line in launcher_script.write(home, real):
         print(line)
     return 0
+
+
+def _installer_umask() -> None:
+    """What setup and shell install create is writable by its owner only, whatever the umask."""
+    if hasattr(os, "umask"):
+        os.umask(0o022)
 
 
 def _shells(choice):
@@ -46,6 +53,7 @@ def _shells(choice):
 def cmd_shell(args) -> int:
     from . import shell
 
+    _installer_umask()
     home = Path(args.prefix) if args.prefix else paths.shim_home()
     if args.action == "install":
         real = real_uv.find(home, _shim_dirs(home))
@@ -203,7 +211,6 @@ def _doctor_launcher(launcher: Path, home: Path, real: str, line) -> None:
 
 def cmd_doctor(args) -> int:
     from . import config as config_mod
-    from . import launcher_script
 
     home = paths.shim_home()
     bad = 0
@@ -373,7 +380,15 @@ def run(argv) -> None:
     if not getattr(args, "func", None):
         parser.print_help()
         sys.exit(2)
-    sys.exit(args.func(args))
+    try:
+        code = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `uv-shim receipts | head -1`: the reader is gone; stop quietly
+        from .errors import quiet_stdout
+
+        quiet_stdout()
+        code = 141 if os.name != "nt" else 1  # what a shell shows for a program stopped by SIGPIPE
+    sys.exit(code)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -119,24 +120,70 @@ def _check_entry(entry, index: int, text: str, source: str) -> CredentialRule:
     return CredentialRule(_prefix_form(url), module.NAME, settings, f"{source}:{_line_of(text, index)}")
 
 
-def check_safe(path: Path) -> None:
-    """Refuse a config that others could have written: it names commands uv-shim runs."""
-    if os.name == "nt":  # pragma: no cover - POSIX permission bits only
-        return
-    info = os.stat(path)
-    if info.st_mode & 0o022:
-        who = "everyone" if info.st_mode & 0o002 else "its group"
-        raise ConfigError(f"{path} is writable by {who}; refusing it, since it can name commands to run",
-                          fix=f"chmod go-w {path}")
-    if info.st_uid not in (os.getuid(), 0):
-        raise ConfigError(f"{path} belongs to another user (uid {info.st_uid}); refusing it, since it can name "
-                          "commands to run", fix="take ownership of it (chown) or remove it")
+MAX_CONFIG = 1 << 20
+_REFUSE = "refusing it, since it can name commands to run"
 
 
-def load_file(path: Path) -> list:
+def _open_trusted(path: Path, team: bool) -> int:
+    """A descriptor for `path`, or raise ConfigError when others could have written it.
+
+    Like OpenSSH's StrictModes: the file is opened without following a symlink (a
+    symlinked config is followed once, to its real path, when the link itself lives in a
+    trusted directory), the checks are made on that descriptor (fstat), and every
+    directory above it must be root's or yours and not writable by group or others.
+    The team file must be root's.
+    """
+    from .private_files import unsafe_directory
+
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+    if not os.path.lexists(path):
+        raise FileNotFoundError(path)
+    real = Path(os.path.realpath(path))
+    if os.name != "nt":  # pragma: no branch - POSIX permission bits only
+        for directory in dict.fromkeys((Path(os.path.abspath(path)).parent, real.parent)):
+            unsafe = unsafe_directory(directory)
+            if unsafe:
+                raise ConfigError(f"{path}: {unsafe}; {_REFUSE}",
+                                  fix="make every directory above it yours or root's, and `chmod go-w` them")
+    fd = os.open(real, flags)
     try:
-        check_safe(path)
-        text = path.read_text(encoding="utf-8")
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"{path} is not a regular file; {_REFUSE}", fix=f"make {path} a plain file")
+        if os.name == "nt":  # pragma: no cover
+            return fd
+        if info.st_mode & 0o022:
+            who = "everyone" if info.st_mode & 0o002 else "its group"
+            raise ConfigError(f"{path} is writable by {who}; {_REFUSE}", fix=f"chmod go-w {path}")
+        owners = (0,) if team else (os.getuid(), 0)
+        if info.st_uid not in owners:
+            whose = "is not root's" if team else "belongs to another user"
+            raise ConfigError(f"{path} {whose} (uid {info.st_uid}); {_REFUSE}",
+                              fix=f"sudo chown root {path}" if team else "take ownership of it (chown) or remove it")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def check_safe(path: Path, team: bool = False) -> None:
+    """Refuse a config that others could have written: it names commands uv-shim runs."""
+    os.close(_open_trusted(path, team))
+
+
+def read_trusted(path: Path, team: bool = False) -> str:
+    """The text of a config file, read from the very descriptor whose owner and mode were checked."""
+    fd = _open_trusted(path, team)
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(MAX_CONFIG + 1)
+    if len(data) > MAX_CONFIG:
+        raise ConfigError(f"{path} is larger than {MAX_CONFIG // 1024} KiB; not a uv-shim config")
+    return data.decode("utf-8")
+
+
+def load_file(path: Path, team: bool = False) -> list:
+    try:
+        text = read_trusted(path, team)
     except FileNotFoundError:
         return []
     except (OSError, UnicodeDecodeError) as exc:
@@ -157,8 +204,8 @@ def load_file(path: Path) -> list:
 
 def load() -> Config:
     config = Config()
-    for path in (paths.user_shim_config(), paths.team_shim_config()):
-        rules = load_file(path)
+    for path, team in ((paths.user_shim_config(), False), (paths.team_shim_config(), True)):
+        rules = load_file(path, team)
         if path.exists():
             config.files.append(path)
         config.rules.extend(rules)

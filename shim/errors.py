@@ -1,8 +1,19 @@
-"""The one error type meant for people, and how it reaches them."""
+"""The one error type meant for people, and how it reaches them.
+
+Everything printed here goes through redact.redact_text (imported only when there is
+something to print): URLs lose their userinfo and every secret obtained during the run
+is replaced by `***`, whatever the message or exception says.
+"""
 
 from __future__ import annotations
 
 import sys
+
+
+def _safe(text) -> str:
+    from .redact import redact_text
+
+    return redact_text(text)
 
 
 class ShimError(Exception):
@@ -21,7 +32,7 @@ class ShimError(Exception):
         text = f"uv-shim: error: {self.message}"
         if self.fix:
             text += f"\n  fix: {self.fix}"
-        return text
+        return _safe(text)
 
 
 class ConfigError(ShimError):
@@ -30,11 +41,11 @@ class ConfigError(ShimError):
 
 
 def warn(message: str) -> None:
-    print(f"uv-shim: warning: {message}", file=sys.stderr)
+    print(_safe(f"uv-shim: warning: {message}"), file=sys.stderr)
 
 
 def info(message: str) -> None:
-    print(f"uv-shim: {message}", file=sys.stderr)
+    print(_safe(f"uv-shim: {message}"), file=sys.stderr)
 
 
 def report(func, *args) -> None:
@@ -50,15 +61,13 @@ def report(func, *args) -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # a bug: say so without leaking anything
-        from .redact import redact_text
-
         if os.environ.get("UV_SHIM_LOG") == "debug":
             import traceback
 
-            print(redact_text(traceback.format_exc()), file=sys.stderr, end="")
+            print(_safe(traceback.format_exc()), file=sys.stderr, end="")
         print(
-            f"uv-shim: internal error: {type(exc).__name__}: {redact_text(str(exc))}\n"
-            "  fix: run with UV_SHIM_LOG=debug for details, or UV_SHIM_DISABLE=1 to bypass the shim",
+            _safe(f"uv-shim: internal error: {type(exc).__name__}: {exc}\n"
+                  "  fix: run with UV_SHIM_LOG=debug for details, or UV_SHIM_DISABLE=1 to bypass the shim"),
             file=sys.stderr,
         )
         sys.exit(70)
@@ -68,4 +77,16 @@ def debug(message: str) -> None:
     import os
 
     if os.environ.get("UV_SHIM_LOG") == "debug":
-        print(f"uv-shim: debug: {message}", file=sys.stderr)
+        print(_safe(f"uv-shim: debug: {message}"), file=sys.stderr)
+
+
+def quiet_stdout() -> None:
+    """Point stdout at the null device, so that the flush at exit cannot fail again."""
+    import os
+
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass

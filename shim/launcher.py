@@ -26,7 +26,27 @@ def exec_uv(real: str, args: list, env: dict):
         import subprocess
 
         sys.exit(subprocess.call([real, *args], env=env))
+    restore_signals()
     os.execve(real, [real, *args], env)
+
+
+def restore_signals() -> None:
+    """Give uv the signal dispositions plain uv would have had.
+
+    Python ignores SIGPIPE and SIGXFSZ at start-up, and an ignored signal stays ignored
+    across exec: uv (and every program it starts) would not die of a closed pipe or an
+    oversized file. SIGINT carries Python's handler, which exec would reset anyway; it is
+    set back to the default here too, unless it was already ignored when the shim started
+    (a job started in the background), which plain uv would have inherited as well.
+    """
+    import signal
+
+    for name in ("SIGPIPE", "SIGXFSZ"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, signal.SIG_DFL)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _locate():

@@ -26,7 +26,11 @@ TEMPLATE = """#!/bin/sh
 real_uv={real_uv}
 shim_python={python}
 shim_entry={entry}
-if [ -n "${{UV_SHIM_REAL_UV:-}}" ]; then real_uv=$UV_SHIM_REAL_UV; fi
+case ${{UV_SHIM_REAL_UV:-}} in
+  "") ;;
+  /*) real_uv=$UV_SHIM_REAL_UV ;;
+  *) real_uv='' ;;  # relative: never looked up in PATH or the current directory; Python says why
+esac
 if [ "${{UV_SHIM_PID:-}}" = "$$" ]; then
   UV_SHIM_LAUNCHER=$0 exec "$shim_python" -I "$shim_entry" "$@"
 fi

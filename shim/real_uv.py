@@ -43,10 +43,13 @@ def recorded_path(shim_home: Path):
 
 
 def search_path(shim_dirs=(), path_var=None):
-    """First executable uv on PATH outside `shim_dirs` that is not a shim."""
+    """First executable uv on PATH outside `shim_dirs` that is not a shim.
+
+    Empty and relative entries (`.`, `bin`) are skipped: they name whatever directory the
+    command happens to run in, and a `./uv` there would receive the credentials."""
     skip = {os.path.realpath(d) for d in shim_dirs}
     for entry in (path_var if path_var is not None else os.environ.get("PATH", "")).split(os.pathsep):
-        if not entry or os.path.realpath(entry) in skip:
+        if not entry or not os.path.isabs(entry) or os.path.realpath(entry) in skip:
             continue
         candidate = os.path.join(entry, EXE)
         if _usable(candidate):
@@ -58,6 +61,11 @@ def find(shim_home: Path, shim_dirs=()) -> str:
     """Return the real uv's path or raise ShimError saying what to do."""
     explicit = os.environ.get("UV_SHIM_REAL_UV")
     if explicit:
+        if not os.path.isabs(explicit):
+            raise ShimError(
+                f"UV_SHIM_REAL_UV={explicit} is not an absolute path (it would be looked up where uv runs)",
+                fix="point UV_SHIM_REAL_UV at the real uv binary by its full path, or unset it",
+            )
         if is_shim(explicit):
             raise ShimError(
                 f"UV_SHIM_REAL_UV={explicit} is the shim itself, not the real uv",

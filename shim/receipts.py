@@ -72,6 +72,8 @@ def tool_receipts(tool_dir: Path, names=None) -> list:
         return [p / RECEIPT for p in entries if (p / RECEIPT).is_file()]
     paths = []
     for name in names:
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", normalize_name(name)):
+            continue  # not a package name (`/some/dir`, `../x`): uv refuses it; no file outside tool_dir
         path = tool_dir / normalize_name(name) / RECEIPT
         if path.is_file():
             paths.append(path)
@@ -191,7 +193,8 @@ def inspect(path: Path, fix: bool = False, dedupe: bool = False, write=None, str
         receipt.error = "is a symlink; left alone"
         return receipt
     try:
-        if path.stat().st_size > MAX_RECEIPT:
+        info = path.stat()
+        if info.st_size > MAX_RECEIPT:
             receipt.error = f"is larger than {MAX_RECEIPT // 1024} KiB, not a uv receipt; left alone"
             return receipt
         raw = path.read_bytes()
@@ -233,6 +236,12 @@ def inspect(path: Path, fix: bool = False, dedupe: bool = False, write=None, str
             receipt.left_urls.append(_strip(value))
 
     _walk_strings(data["tool"], "tool", visit)
+    if info.st_nlink > 1 and receipt.stripped:
+        # Replacing this name would leave the credential in the file's other name(s).
+        receipt.error = (f"has {info.st_nlink} hard links: another name for this file would keep any credential "
+                         f"in it; left alone (find them with `find / -xdev -samefile {path}`, remove them, then run "
+                         "`uv-shim receipts --fix`)")
+        return receipt
     if not fix or not (receipt.stripped or (dedupe and duplicates)):
         return receipt
     new = None

@@ -1,9 +1,11 @@
 """Shell integration: put the shim's directory first on PATH in bash, zsh and fish.
 
-One marked block per file (fish: a conf.d file of its own). The block also adds the
-real uv's directory behind the shim when it is missing: uv's installer line
-(`. "$HOME/.local/bin/env"`) prepends `~/.local/bin` only when it is absent, so whether
-it runs before or after the block, the shim stays first.
+One marked block per file (fish: a conf.d file of its own). Only the shim's own directory
+goes ahead of the system's. The real uv's directory, when missing from PATH, is added at
+the end (it may be a virtual environment holding `python3` and `pip`, which must not
+shadow the system's): uv's installer line (`. "$HOME/.local/bin/env"`) prepends
+`~/.local/bin` only when it is absent, so whether it runs before or after the block,
+the shim stays first.
 
 Files this creates from nothing are listed in a manifest beside the shim, so that
 `uninstall` deletes them; in other files it removes exactly the block it added.
@@ -76,12 +78,12 @@ def render_block(dialect: str, shim_bin: Path, keep_dirs: list, completions: Pat
     if dialect == "fish":
         lines = ["# managed by uv-shim: `uv-shim shell uninstall` removes this file"]
         for directory in keep_dirs:
-            lines += [f"if not contains -- {_q(directory)} $PATH", f"    set -gx PATH {_q(directory)} $PATH", "end"]
+            lines += [f"if not contains -- {_q(directory)} $PATH", f"    set -gx PATH $PATH {_q(directory)}", "end"]
         lines += [f'if test "$PATH[1]" != {_q(shim_bin)}', f"    set -gx PATH {_q(shim_bin)} $PATH", "end"]
         return "\n".join(lines) + "\n"
     lines = [f"{BEGIN} managed by uv-shim: `uv-shim shell uninstall` removes this block"]
     for directory in keep_dirs:
-        lines.append(f'case ":${{PATH}}:" in *:{_q(directory)}:*) ;; *) PATH={_q(directory)}":${{PATH}}" ;; esac')
+        lines.append(f'case ":${{PATH}}:" in *:{_q(directory)}:*) ;; *) PATH="${{PATH}}:"{_q(directory)} ;; esac')
     lines.append(f'case ":${{PATH}}:" in :{_q(shim_bin)}:*) ;; *) PATH={_q(shim_bin)}":${{PATH}}" ;; esac')
     lines.append("export PATH")
     if dialect == "bash":
@@ -192,11 +194,41 @@ def _install_fish_completion(shells, shim_home: Path, created: set, out) -> None
     out(f"created {target}")
 
 
+def unsafe_link_dir(link_dir) -> "str | None":
+    """Why `link_dir` must not receive system-wide links, or None: it must be root's and
+    writable by nobody else (another user could replace the links every user runs)."""
+    if os.name == "nt":  # pragma: no cover
+        return None
+    try:
+        info = os.stat(link_dir)
+    except OSError as exc:
+        return f"cannot be used ({exc.strerror})"
+    if info.st_uid != 0:
+        return f"belongs to uid {info.st_uid}, not root"
+    if info.st_mode & 0o022:
+        return f"is writable by {'everyone' if info.st_mode & 0o002 else 'its group'}"
+    return None
+
+
 def install_system(shim_home: Path, root: Path, link_dir, out=print) -> int:
     """For images: /etc/profile.d/uv-shim.sh, fish's system conf.d, and links in `link_dir`.
 
-    `root` prefixes every system path (tests install into a temporary root).
+    `root` prefixes every system path (tests install into a temporary root); a link
+    directory must then lie under it too. The link directory must be root's and not
+    writable by group or others.
     """
+    if link_dir is not None:
+        from .errors import ShimError
+
+        link_dir = Path(os.path.abspath(link_dir))
+        top = Path(os.path.abspath(root))
+        if top != Path(os.sep) and top not in link_dir.parents:
+            raise ShimError(f"--link-dir {link_dir} is outside --root {top}",
+                            fix="pass a link directory under the root, or no --link-dir")
+        problem = unsafe_link_dir(link_dir)
+        if problem:
+            raise ShimError(f"--link-dir {link_dir} {problem}; every user would run what another can put there",
+                            fix="choose a root-owned directory that only root can write (e.g. /usr/local/bin)")
     shim_bin = shim_home / "bin"
     created = _created(shim_home)
     changes = 0

@@ -18,8 +18,9 @@ import time
 from pathlib import Path
 
 from . import faults, paths
-from .atomic import remove_leftovers, replace_file
-from .errors import ShimError
+from .atomic import remove_leftovers
+from .errors import ShimError, warn
+from .private_files import private_dir, read_private, write_private
 
 MIN_LEFT = 300.0  # seconds: never hand out a token this close to its expiry
 LOCK_TIMEOUT = 120.0  # for providers that do not say how long a fetch may take
@@ -33,17 +34,24 @@ def cache_dir() -> Path:
 
 
 def _ensure_dir() -> Path:
-    directory = cache_dir()
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = os.lstat(directory)
-    if not os.path.isdir(directory) or os.path.islink(directory):
-        raise ShimError(f"{directory} is not a directory; the token cache cannot be used")
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        raise ShimError(f"{directory} belongs to another user; the token cache cannot be used",
-                        fix=f"remove {directory}")
-    if info.st_mode & 0o077:
-        os.chmod(directory, 0o700)
-    return directory
+    """The cache directory, made private (private_files.private_dir raises when it is unsafe)."""
+    return private_dir(cache_dir(), "the token cache")
+
+
+_told = set()
+
+
+def _cannot_cache(problem: str) -> None:
+    """Say once per run that the cache is not used; the credential still goes to uv."""
+    if problem not in _told:
+        _told.add(problem)
+        warn(f"{problem}; the credential is used for this run without being cached")
+
+
+def _reason(exc) -> str:
+    if isinstance(exc, ShimError):
+        return exc.message
+    return f"the token cache {cache_dir()} cannot be written ({exc.strerror or exc})"
 
 
 def key_name(provider: str, key: dict) -> str:
@@ -71,29 +79,20 @@ def is_fresh(entry: dict, now: float = None) -> bool:
 
 def read(name: str):
     """The cached entry for `name`, or None (missing, unreadable, or not ours)."""
-    path = cache_dir() / f"{name}.json"
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
+    data = read_private(cache_dir() / f"{name}.json", 1 << 16)
+    if data is None:
         return None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if info.st_mode & 0o077 or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
-            from .errors import warn
-
-            warn(f"ignoring {path}: others can write it or it is not yours (it will be replaced)")
-            return None
-        try:
-            entry = json.loads(handle.read(1 << 16))
-        except ValueError:
-            return None
+    try:
+        entry = json.loads(data)
+    except ValueError:
+        return None
     return entry if isinstance(entry, dict) else None
 
 
 def write(name: str, entry: dict) -> None:
     directory = _ensure_dir()
     remove_leftovers(directory)
-    replace_file(directory / f"{name}.json", json.dumps(entry, sort_keys=True).encode(), mode=0o600)
+    write_private(directory / f"{name}.json", json.dumps(entry, sort_keys=True).encode())
 
 
 def drop(name: str) -> None:
@@ -105,7 +104,7 @@ def clear() -> int:
     """Remove every cached token; returns how many."""
     directory = cache_dir()
     removed = 0
-    if not directory.is_dir():
+    if not directory.is_dir() or directory.is_symlink():
         return 0
     for path in directory.iterdir():
         if path.suffix in (".json", ".lock") or ".uv-shim-tmp." in path.name:
@@ -152,10 +151,20 @@ def get_or_fetch(name: str, fetch, describe: dict, wait: float = None):
             return Credential(entry.get("username", ""), entry["password"], entry["expires_at"])
         return None
 
+    try:
+        _ensure_dir()  # nothing is read from, or written to, a directory others could change
+    except ShimError as exc:
+        _cannot_cache(exc.message)
+        return fetch(), "miss"
     credential = cached()
     if credential:
         return credential, "hit"
-    with locked(name, None if wait is None else wait + LOCK_MARGIN):
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(locked(name, None if wait is None else wait + LOCK_MARGIN))
+        except OSError as exc:  # a read-only disk, a directory that is not writable
+            _cannot_cache(_reason(exc))
+            return fetch(), "miss"
         credential = cached()  # another process may have refreshed it while we waited
         if credential:
             return credential, "hit"
@@ -164,6 +173,9 @@ def get_or_fetch(name: str, fetch, describe: dict, wait: float = None):
         credential = fetch()
         faults.reached("token_cache.fetched")
         if credential.expires_at:
-            write(name, {**describe, "username": credential.username, "password": credential.password,
-                         "issued_at": issued, "expires_at": credential.expires_at})
+            try:
+                write(name, {**describe, "username": credential.username, "password": credential.password,
+                             "issued_at": issued, "expires_at": credential.expires_at})
+            except (OSError, ShimError) as exc:  # a full or read-only disk: uv must still run
+                _cannot_cache(_reason(exc))
         return credential, "miss"

@@ -25,3 +25,13 @@ def public_index():
 def sandbox(tmp_path):
     """A sandbox with the newest uv behind the shim."""
     return Sandbox(tmp_path, NEWEST)
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets():
+    """Each test starts with an empty registry of secrets to scrub (shim.redact): a secret one
+    test registered must not change what another test sees printed."""
+    from shim import redact
+
+    redact._SECRETS.clear()
+    yield

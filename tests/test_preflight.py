@@ -12,7 +12,6 @@ from shim.providers import command as command_provider
 from shim.providers.base import Credential
 from tests.support.index import PackageIndex
 from tests.support.netservers import CaptureProxy, SilentServer, SocksProxy, TrickleServer, make_ca, server_context
-from tests.support.sandbox import BASE_PYTHON
 from tests.test_http_probe import PROXY_VARS
 
 BOUND = 10.0  # a hang guard, not a timing test: the check itself has a 3 s deadline

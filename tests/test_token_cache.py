@@ -61,5 +61,5 @@ def test_a_symlinked_cache_file_is_not_followed(cache, tmp_path):
 def test_a_cache_directory_that_is_a_symlink_is_refused(cache, tmp_path):
     (tmp_path / "other").mkdir(mode=0o700)
     cache.symlink_to(tmp_path / "other")
-    with pytest.raises(ShimError, match="not a directory"):
+    with pytest.raises(ShimError, match="is a symlink; refusing"):
         token_cache.write("codeartifact--x", {"password": "x"})

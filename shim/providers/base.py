@@ -47,6 +47,13 @@ class Credential:
         self.username = username
         self.password = password
         self.expires_at = expires_at  # epoch seconds, when the provider knows it
+        # Whatever a provider hands out is scrubbed from everything printed from now on
+        # (a lone user name, `https://TOKEN@host`, is the token itself).
+        from ..redact import add_secret
+
+        add_secret(password)
+        if not password:
+            add_secret(username)
 
     def __repr__(self) -> str:  # never the password
         return f"Credential(username={self.username!r}, expires_at={self.expires_at!r})"
@@ -98,7 +105,6 @@ def obtain(provider, url: str, settings: dict) -> Credential:
     if key is None:
         return provider.fetch(url, settings)
     from .. import token_cache
-    from ..errors import debug
 
     name = token_cache.key_name(provider.NAME, key)
     credential, state = token_cache.get_or_fetch(name, lambda: provider.fetch(url, settings), key,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from ..redact import command_line
 from .base import Credential, ProviderError
 
 NAME = "command"
@@ -20,7 +21,7 @@ DEFAULT_TIMEOUT = 30  # a helper that refreshes a login (SSO, device code) can t
 
 
 def describe(settings) -> str:
-    return f"command `{settings['command'][0]}`"
+    return f"command `{command_line(settings['command'][:1])}`"
 
 
 def validate(settings):
@@ -91,14 +92,14 @@ def fetch(url, settings) -> Credential:
     except OSError as exc:
         raise ProviderError(
             f"{name} could not be started: {exc.strerror or exc}",
-            fix=f"install {argv[0]} or fix `command` in your uv-shim config",
+            fix=f"install {command_line(argv[:1])} or fix `command` in your uv-shim config",
         ) from None
     except OutputError as exc:
         raise ProviderError(f"{name} {exc}", fix="run it by hand to see what it does (a login prompt?)") from None
     if result.status != 0:
         raise ProviderError(
             f"{name} exited with status {result.status}",
-            fix=f"run `{' '.join(argv)}` by hand to see why (expired login?)",
+            fix=f"run `{command_line(argv)}` by hand to see why (expired login?)",
         )
     issued = time.time()
     try:
@@ -121,4 +122,4 @@ def refresh(url, settings) -> Credential:
 
 
 def rejected_fix(settings) -> str:
-    return f"check what `{' '.join(settings['command'])}` prints: the index refused it"
+    return f"check what `{command_line(settings['command'])}` prints: the index refused it"

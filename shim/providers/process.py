@@ -115,6 +115,7 @@ def run_cli(argv, timeout: float, what: str, install_fix: str) -> Result:
 
     Raises ProviderError (with `install_fix`) when it is missing, hangs or floods.
     """
+    from ..redact import command_line
     from .base import ProviderError
 
     path = which(argv[0])
@@ -126,8 +127,8 @@ def run_cli(argv, timeout: float, what: str, install_fix: str) -> Result:
         raise ProviderError(f"{what} (`{path}`) could not be started: {exc.strerror or exc}",
                             fix=install_fix) from None
     except OutputError as exc:
-        raise ProviderError(f"`{' '.join(argv)}` {exc}",
-                            fix=f"run `{' '.join(argv)}` by hand to see what it does (a login prompt?)") from None
+        raise ProviderError(f"`{command_line(argv)}` {exc}",
+                            fix=f"run `{command_line(argv)}` by hand to see what it does (a login prompt?)") from None
 
 
 def parse_time(value, naive_is_utc: bool = True):

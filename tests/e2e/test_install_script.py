@@ -48,3 +48,47 @@ def test_without_any_uv_the_registry_uv_becomes_the_real_uv(tmp_path):
     assert "installing uv from the package registry" in result.stdout
     version = subprocess.run([tmp_path / "prefix" / "bin" / "uv", "--version"], capture_output=True, text=True)
     assert version.returncode == 0 and version.stdout.startswith("uv ")
+
+
+def test_system_install_under_umask_000_with_an_open_directory_first_on_path(tmp_path):
+    """umask 000 makes nothing writable by others; --system never links into a PATH directory
+    others can write, nor outside --root; the link goes to the first safe one."""
+    real = uv_binary(NEWEST)
+    root = tmp_path / "root"
+    open_bin, safe_bin = root / "open-bin", root / "safe-bin"
+    for directory in (open_bin, safe_bin, root / "etc/profile.d"):
+        directory.mkdir(parents=True)
+    open_bin.chmod(0o777)
+    env = {"HOME": str(tmp_path / "home"),
+           "PATH": f"{tmp_path}/outside-root:{open_bin}:{safe_bin}:{os.path.dirname(os.path.realpath(os.sys.executable))}"
+                   ":/usr/bin:/bin"}
+    (tmp_path / "outside-root").mkdir()
+    prefix = tmp_path / "prefix"
+    result = subprocess.run(["sh", "-c", 'umask 000; exec sh "$@"', "sh", str(ROOT / "install.sh"), "--system",
+                             "--root", str(root), "--prefix", str(prefix), "--real-uv", str(real)],
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert os.readlink(safe_bin / "uv") == str(prefix / "bin" / "uv")
+    assert not os.path.lexists(open_bin / "uv") and not os.path.lexists(tmp_path / "outside-root" / "uv")
+    writable = [str(p) for top in (prefix, root / "etc") for p in [top, *top.rglob("*")]
+                if not p.is_symlink() and p.stat().st_mode & 0o022]
+    assert writable == []
+    manager = prefix / "bin" / "uv-shim"
+    for link_dir, why in ((open_bin, "is writable by everyone"), (tmp_path / "outside-root", "is outside --root")):
+        refused = subprocess.run([manager, "shell", "install", "--system", "--prefix", prefix, "--root", root,
+                                  "--link-dir", link_dir], env={**env, "UV_SHIM_HOME": str(prefix)},
+                                 capture_output=True, text=True)
+        assert refused.returncode == 1 and why in refused.stderr
+        assert not os.path.lexists(link_dir / "uv")
+
+
+def test_the_path_block_puts_only_the_shim_ahead_of_the_system(tmp_path):
+    """The real uv's directory may be a venv holding python3 and pip: it goes behind /usr/bin."""
+    from shim import shell
+
+    venv_bin = tmp_path / "venv" / "bin"
+    block = shell.render_block("bash", tmp_path / "shim" / "bin", [str(venv_bin)], tmp_path / "completions")
+    (tmp_path / "block.sh").write_text(block)
+    path = subprocess.run(["sh", "-c", f'. {tmp_path / "block.sh"}; printf %s "$PATH"'], capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin"}).stdout
+    assert path == f"{tmp_path}/shim/bin:/usr/bin:/bin:{venv_bin}"

@@ -149,8 +149,8 @@ def test_shell_status_and_reinstall_move_the_block_after_a_shadowing_line(home, 
 def test_system_install_into_a_temporary_root(tmp_path, prefix):
     """--system: links ahead of the real uv on PATH and /etc/profile.d; `sh -l` finds the shim."""
     root = tmp_path / "root"
-    sbin, bin_ = tmp_path / "usr-local-sbin", tmp_path / "usr-local-bin"
-    sbin.mkdir()
+    sbin, bin_ = root / "usr-local-sbin", root / "usr-local-bin"  # links stay under --root
+    sbin.mkdir(parents=True)
     bin_.mkdir()
     shutil.copy(uv_binary(NEWEST), bin_ / "uv")  # images often copy uv to /usr/local/bin
     (root / "etc/profile.d").mkdir(parents=True)
