@@ -27,7 +27,7 @@ from .wheels import _record_line
 SCAN_SOURCE = r'''
 def _scan(needles, out):
     import json, os, stat
-    needles = [n.encode() for n in needles]
+    needles = [bytes.fromhex(n) for n in needles]  # hex in the source: the source itself holds no token
     hits = {"env": [], "fd": [], "file": [], "dir": []}
     checked = {"env": 0, "fd": [], "file": [], "dir": []}
 
@@ -100,16 +100,20 @@ def _scan(needles, out):
 '''
 
 
+def _hex(needles) -> list:
+    return [n.encode().hex() for n in needles]
+
+
 def script(needles, out: Path) -> str:
     """Python source that scans for `needles` at once and writes its verdict to `out`."""
-    return SCAN_SOURCE + f"\n_scan({list(needles)!r}, {str(out)!r})\n"
+    return SCAN_SOURCE + f"\n_scan({_hex(needles)!r}, {str(out)!r})\n"
 
 
 def wheel(name: str, version: str, needles, out: Path) -> tuple:
     """(filename, bytes) of a wheel whose console script `name` runs the scan, then prints `name version`."""
     module = name.replace("-", "_")
     dist = f"{module}-{version}.dist-info"
-    code = SCAN_SOURCE + (f"\n\ndef main():\n    _scan({list(needles)!r}, {str(out)!r})\n"
+    code = SCAN_SOURCE + (f"\n\ndef main():\n    _scan({_hex(needles)!r}, {str(out)!r})\n"
                           f"    print('{name} {version}')\n")
     files = {
         f"{module}/__init__.py": code.encode(),
@@ -186,13 +190,16 @@ def build_sdist(directory, config_settings=None):
 
 
 def write_backend_project(directory: Path, needles, out: Path) -> None:
-    """A path dependency `localdep` built by an in-tree backend (`backend-path`) that scans."""
+    """A path dependency `localdep` built by an in-tree backend (`backend-path`) that scans.
+
+    Its dependencies are dynamic, so even `uv lock` has to run the backend for its metadata.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "pyproject.toml").write_text(
         '[build-system]\nrequires = []\nbuild-backend = "scanbackend"\nbackend-path = ["."]\n\n'
-        '[project]\nname = "localdep"\nversion = "0.1"\n')
+        '[project]\nname = "localdep"\nversion = "0.1"\ndynamic = ["dependencies"]\n')  # uv must ask the backend
     (directory / "scanbackend.py").write_text(
-        SCAN_SOURCE + f"\nNEEDLES = {list(needles)!r}\nOUT = {str(out)!r}\n" + BACKEND)
+        SCAN_SOURCE + f"\nNEEDLES = {_hex(needles)!r}\nOUT = {str(out)!r}\n" + BACKEND)
 
 
 def verdict(out: Path) -> dict:
