@@ -6,6 +6,7 @@ import base64
 import hashlib
 import html
 import re
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -29,8 +30,9 @@ class PackageIndex:
         self.file_delay = 0.0  # seconds to stall before serving a wheel (a slow upgrade)
         self.stalled = threading.Event()  # set when a wheel request is being stalled
         self.closing = threading.Event()
+        self.redirect_to = None  # base URL: every GET is answered 302 to it + the same path
         handler = self._handler()
-        self.server = ThreadingHTTPServer((host, 0), handler)
+        self.server = (_ThreadingHTTPServer6 if ":" in host else ThreadingHTTPServer)((host, 0), handler)
         self.server.daemon_threads = True
         self.server.block_on_close = False
         if tls:  # an ssl.SSLContext for the server side
@@ -39,18 +41,33 @@ class PackageIndex:
         self.thread.start()
 
     @property
+    def netloc(self) -> str:
+        """host:port as in a URL (an IPv6 literal in brackets)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.server.server_port}"
+
+    @property
+    def origin(self) -> str:
+        return f"{self.scheme}://{self.netloc}/"
+
+    @property
     def url(self) -> str:
-        return f"{self.scheme}://{self.host}:{self.server.server_port}/simple/"
+        return f"{self.scheme}://{self.netloc}/simple/"
 
     @property
     def upload_url(self) -> str:
-        return f"{self.scheme}://{self.host}:{self.server.server_port}/legacy/"
+        return f"{self.scheme}://{self.netloc}/legacy/"
 
     def url_with(self, password: str) -> str:
-        return f"{self.scheme}://{self.username}:{password}@{self.host}:{self.server.server_port}/simple/"
+        return f"{self.scheme}://{self.username}:{password}@{self.netloc}/simple/"
 
     def publish(self, project: str, version: str) -> None:
         filename, data = make_wheel(project, version)
+        with self.lock:
+            self.files.setdefault(_normalize(project), {})[filename] = data
+
+    def publish_wheel(self, project: str, filename: str, data: bytes) -> None:
+        """Serve a wheel built elsewhere (tests/support/scanner.py) under `project`."""
         with self.lock:
             self.files.setdefault(_normalize(project), {})[filename] = data
 
@@ -115,6 +132,13 @@ class PackageIndex:
 
             def do_GET(self):
                 path = self._path()
+                if index.redirect_to and path is not None:
+                    index.requests.append((self.path, 302, self.headers.get("Authorization")))
+                    self.send_response(302)
+                    self.send_header("Location", index.redirect_to.rstrip("/") + path)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
                 if path is None:
                     return self._send(404, b"not found")
                 failure = index.auth_failure(self.headers.get("Authorization"))
@@ -146,6 +170,10 @@ class PackageIndex:
             do_HEAD = do_GET
 
         return Handler
+
+
+class _ThreadingHTTPServer6(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
 
 
 def _normalize(name: str) -> str:

@@ -11,8 +11,11 @@ import zipfile
 from pathlib import Path
 
 NEWEST = "0.13.9"
-# 0.4.26 and 0.7.8 store the token in plain text; 0.8.0 stores `user:****`; 0.13.9 stores nothing.
-VERSIONS = ["0.4.26", "0.7.8", "0.8.0", NEWEST]
+# The first uv whose `uv auth` store (credentials.toml) honours UV_CREDENTIALS_DIR; it takes only
+# https services there (0.8.16 and later also http on localhost and 127.0.0.1).
+FIRST_STORE = "0.8.15"
+# 0.4.26 and 0.7.8 store the token in plain text; 0.8.0 stores `user:****`; 0.8.15 and 0.13.9 store nothing.
+VERSIONS = ["0.4.26", "0.7.8", "0.8.0", FIRST_STORE, NEWEST]
 
 CACHE = Path(os.environ.get("UV_SHIM_TEST_CACHE", Path(__file__).resolve().parents[2] / ".cache"))
 
