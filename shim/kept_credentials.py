@@ -28,7 +28,7 @@ def entries() -> list:
     """[{"url", "username", "password", "source", "saved_at"}], read once per process."""
     global _loaded
     if _loaded is None:
-        raw = read_private(store_path())
+        raw = read_private(store_path(), 1 << 20)
         try:
             data = json.loads(raw) if raw else []
         except ValueError:

@@ -115,16 +115,17 @@ def test_zero_config_codeartifact_and_a_project_index_named_alike(tmp_path, ca, 
 
     Expected: the minted token reaches only the CodeArtifact host: it cannot go through
     UV_INDEX_CORP_PKGS_* (two indexes map to it), but the CodeArtifact host has one index in
-    play, so the host-scoped hand-off (netrc) is safe; uv runs and the other server never sees
-    an AWS token. (The loopback CodeArtifact is plain http through a proxy, which the `uv auth`
-    store cannot hold on any version.) On eb45844 the token goes to the other server.
+    play, so the host-scoped hand-off (netrc) is safe on old uv, and the store keys it by URL on
+    new uv; uv runs and the other server never sees an AWS token. (The loopback CodeArtifact is
+    reached over real TLS through an intercepting proxy.) On eb45844 the token goes to the
+    other server.
     """
     box = make_box(tmp_path, version)
     box.env.update(ca.env())
     url = ca.index_url
     if via == "plain-uv":
         ca.tokens["user-minted-token"] = 4102444800.0
-        url = url.replace("http://", "http://aws:user-minted-token@")
+        url = url.replace("https://", "https://aws:user-minted-token@")
     box.uv_toml(f'[[index]]\nname = "corp-pkgs"\nurl = "{url}"\n')
     proj = project(box, pyproject(["corp-lib", "evil-lib"], [("CORP_PKGS", evil.url, True)],
                                   {"evil-lib": 'index = "CORP_PKGS"'}))

@@ -115,7 +115,7 @@ def test_second_index_on_the_same_host_another_port(tmp_path, corp, version, via
 @pytest.mark.parametrize("via", VIA)
 @pytest.mark.parametrize("form", ["index-url", "named"])
 @pytest.mark.parametrize("version", ALL)
-def test_redirect_to_another_port(tmp_path, corp, evil, version, form, via):
+def test_redirect_to_another_port(request, tmp_path, corp, evil, version, form, via):
     """The covered index C1 answers every page with a 302 to C2 (same host, another port);
     the tool is installed with `--index-url C1` or `--index corp=C1`.
 
@@ -125,6 +125,12 @@ def test_redirect_to_another_port(tmp_path, corp, evil, version, form, via):
     either. On eb45844 (netrc for 127.0.0.1) uv 0.8.0 and later send it to C2; uv 0.4.26 does
     not re-apply netrc after a redirect.
     """
+    if via == "shim" and form == "index-url" and version in ("0.8.0", FIRST_STORE):
+        # A documented limit (SECURITY.md): these uv versions can take an unnamed index's
+        # credential only from netrc (0.8.15's store holds no http), which knows no port, and
+        # they read it again after a redirect. Only the covered index itself can send uv there.
+        request.applymarker(pytest.mark.xfail(strict=True, reason="netrc is host-wide on uv 0.8.0-0.8.15 for an "
+                                                                  "unnamed http index"))
     corp.redirect_to = evil.origin
     box = make_box(tmp_path, version)
     if via == "shim":

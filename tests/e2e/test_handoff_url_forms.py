@@ -99,12 +99,12 @@ def test_token_as_the_only_userinfo_part(tmp_path, version):
 @pytest.mark.parametrize("via", ["shim", "plain-uv"])
 @pytest.mark.parametrize("version", ["0.4.26", NEWEST])
 def test_codeartifact_url_with_explicit_default_port_and_upper_case_host(tmp_path, version, via):
-    """`--index-url http://CORP-TOOLS-111122223333.D.CODEARTIFACT.EU-WEST-1.AMAZONAWS.COM:80/pypi/tools/simple/`.
+    """`--index-url https://CORP-TOOLS-111122223333.D.CODEARTIFACT.EU-WEST-1.AMAZONAWS.COM:443/pypi/tools/simple/`.
 
     Expected: zero-config CodeArtifact recognises the host and port as uv does (case-insensitive
-    host, :80 is the default port), mints a token and the install works. Plain uv with
-    `aws:TOKEN@` in that URL installs. (An explicit `:443` needs a TLS stand-in for the AWS host
-    on port 443, which a test cannot bind without privileges: not tested here.)
+    host, :443 is the default port), mints a token and the install works. Plain uv with
+    `aws:TOKEN@` in that URL installs. (The stand-in is reached over real TLS through an
+    intercepting proxy, so port 443 needs no privilege.)
     """
     ca = FakeCodeArtifact()
     try:
@@ -112,10 +112,10 @@ def test_codeartifact_url_with_explicit_default_port_and_upper_case_host(tmp_pat
         box = make_box(tmp_path, version)
         box.env.update(ca.env())
         host = ca.index_url.split("/")[2]
-        url = ca.index_url.replace(host, host.upper() + ":80")
+        url = ca.index_url.replace(host, host.upper() + ":443")
         if via == "plain-uv":
             ca.tokens["user-token"] = 4102444800.0
-            url = url.replace("http://", "http://aws:user-token@")
+            url = url.replace("https://", "https://aws:user-token@")
         result = (box.uv if via == "shim" else box.real)("tool", "install", "--python", BASE_PYTHON,
                                                           "--index-url", url, "demo-tool")
         assert result.returncode == 0, result.stderr
