@@ -59,21 +59,19 @@ def parse_url(url: str):
     """{"domain", "domain-owner", "region"} for a CodeArtifact URL, else None."""
     if "codeartifact." not in url.lower():
         return None
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
+    from .. import urls
+
+    parsed = urls.parse(url)  # lower-case host, valid port, `.`/`..` resolved as uv does
+    if parsed is None:
         return None
-    if parts.scheme.lower() not in ("https", "http"):
-        return None
+    host = parsed.host
     if ".d.codeartifact." in host or host.endswith(".on.aws"):
         match = re.match(_HOST, host) or re.match(_DUALSTACK_HOST, host)
         if match:
             return {"domain": match["domain"], "domain-owner": match["owner"], "region": match["region"]}
     if host.startswith("vpce-"):
         match = re.match(_VPCE_HOST, host)
-        path = re.match(_VPCE_PATH, parts.path) if match else None
+        path = re.match(_VPCE_PATH, parsed.path) if match else None
         if match and path:
             return {"domain": path["domain"], "domain-owner": path["owner"], "region": match["region"]}
     return None

@@ -38,18 +38,16 @@ def parse_url(url: str):
     """{"location", "project", "repository"} for an Artifact Registry Python URL, else None."""
     if "-python.pkg.dev" not in url.lower():
         return None
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        return None
-    if not host.endswith("-python.pkg.dev") or parts.scheme.lower() not in ("https", "http"):
+    from .. import urls
+
+    parsed = urls.parse(url)  # lower-case host, valid port, `.`/`..` resolved as uv does
+    if parsed is None or not parsed.host.endswith("-python.pkg.dev"):
         return None
     import re
 
+    host, path = parsed.host, parsed.path
     host_match = re.match(_HOST, host)
-    path_match = re.match(_PATH, parts.path) if host_match else None
+    path_match = re.match(_PATH, path) if host_match else None
     if not path_match:
         return None
     return {"location": host_match["location"], **path_match.groupdict()}
