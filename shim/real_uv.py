@@ -125,11 +125,11 @@ def version(path: str) -> tuple:
     words = out.split()
     text = words[1] if len(words) > 1 and words[0] == "uv" else ""
     try:
-        from .atomic import replace_file
+        from .private_files import private_dir, write_private
 
-        cache.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        replace_file(cache, json.dumps({"key": key, "version": text}).encode(), mode=0o600)
-    except OSError:
+        private_dir(cache.parent, "uv-shim's cache")
+        write_private(cache, json.dumps({"key": key, "version": text}).encode())
+    except (OSError, ShimError):
         pass  # no cache: ask again next time
     return _as_tuple(text)
 

@@ -224,5 +224,5 @@ def test_dual_stack_host_with_zero_configuration_shares_the_domain_token(tmp_pat
 def test_no_token_for_plain_http(tmp_path, ca):
     box = make_box(tmp_path, ca)
     err = install_fails(box, ca, ca.index_url.replace("https://", "http://"))
-    assert "refusing to mint a CodeArtifact token for a plain http:// URL" in err and "use the https://" in err
+    assert "refusing to send a CodeArtifact token over plain http" in err and "use the https://" in err
     assert ca.calls == []
