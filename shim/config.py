@@ -13,13 +13,13 @@ import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import paths, toml_text
+from . import paths, toml_text, urls
 from .errors import ConfigError
 from .providers import PROVIDERS
 from .redact import redact_url
 
 TOP_LEVEL_KEYS = {"credential"}
-COMMON_KEYS = {"url", "provider"}
+COMMON_KEYS = {"url", "provider", "insecure-http"}
 
 
 class CredentialRule:
@@ -30,7 +30,9 @@ class CredentialRule:
         self.source = source
 
     def matches(self, url: str) -> bool:
-        return _prefix_form(url).startswith(self.url)
+        """`url` is at or below this prefix as uv reads both: same scheme, host and port (default
+        ports made explicit), whole path segments, `.`/`..` (also percent-encoded) resolved."""
+        return urls.under(url, self.url)
 
 
 class Config:
@@ -45,12 +47,6 @@ class Config:
             if rule.matches(url) and (best is None or len(rule.url) > len(best.url)):
                 best = rule
         return best
-
-
-def _prefix_form(url: str) -> str:
-    parts = urlsplit(url)
-    path = parts.path if parts.path.endswith("/") else parts.path + "/"
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}"
 
 
 def _line_of(text: str, entry_index: int, key: str = None) -> int:
@@ -84,11 +80,15 @@ def _check_entry(entry, index: int, text: str, source: str) -> CredentialRule:
         if not isinstance(entry.get(key), str) or not entry.get(key):
             fail(f"[[credential]] needs `{key}` (a string)", key if key in entry else None)
     url = entry["url"]
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        fail(f"url {redact_url(url)!r} must start with http:// or https:// and name a host", "url")
-    if "@" in parts.netloc:
+    parsed = urls.parse(url)
+    if "@" in urlsplit(url).netloc:
         fail("url must not contain credentials: the provider supplies them", "url")
+    if parsed is None:
+        fail(f"url {redact_url(url)!r} must start with http:// or https:// and name a host (and a valid port)",
+             "url")
+    if parsed.scheme == "http" and not parsed.is_loopback and entry.get("insecure-http") is not True:
+        fail(f"url {redact_url(url)!r} is plain http: the credential would travel in clear text; "
+             "use https://, or add `insecure-http = true` to accept that", "url")
     module = PROVIDERS.get(entry["provider"])
     if module is None or not getattr(module, "EXPLICIT", True):
         known = ", ".join(sorted(n for n, m in PROVIDERS.items() if getattr(m, "EXPLICIT", True)))
@@ -117,7 +117,7 @@ def _check_entry(entry, index: int, text: str, source: str) -> CredentialRule:
         problem = validate(settings)
         if problem:
             fail(problem[1], problem[0])
-    return CredentialRule(_prefix_form(url), module.NAME, settings, f"{source}:{_line_of(text, index)}")
+    return CredentialRule(parsed.prefix(), module.NAME, settings, f"{source}:{_line_of(text, index)}")
 
 
 MAX_CONFIG = 1 << 20

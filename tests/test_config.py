@@ -55,3 +55,28 @@ def test_bad_config_is_one_error_with_file_line_and_key(files, text, where):
 
 def test_no_config_files_is_an_empty_config(files):
     assert config.load().rules == []
+
+
+def test_prefixes_are_matched_as_uv_reads_the_url(files):
+    """`..` (also percent-encoded) is resolved and ports are compared with defaults made explicit,
+    so a project URL cannot climb out of a `[[credential]]` prefix."""
+    user, _ = files
+    user.write_text('[[credential]]\nurl = "https://pkgs.example.com/corp/"\nprovider = "env"\npassword-env = "T"\n')
+    loaded = config.load()
+    assert loaded.rule_for("https://pkgs.example.com:443/corp/simple/")
+    assert loaded.rule_for("https://pkgs.example.com/other/../corp/simple/")
+    for outside in ("https://pkgs.example.com/corp/../other/simple/", "https://pkgs.example.com/corp/%2e%2e/other/",
+                    "https://pkgs.example.com/corporate/", "https://pkgs.example.com:8443/corp/"):
+        assert loaded.rule_for(outside) is None, outside
+
+
+def test_plain_http_to_another_host_must_be_accepted_explicitly(files):
+    user, _ = files
+    rule = '[[credential]]\nurl = "http://pkgs.example.com/simple/"\nprovider = "env"\npassword-env = "T"\n'
+    user.write_text(rule)
+    with pytest.raises(ConfigError, match="clear text.*insecure-http = true"):
+        config.load()
+    user.write_text(rule + "insecure-http = true\n")
+    assert config.load().rule_for("http://pkgs.example.com/simple/x/")
+    user.write_text(rule.replace("pkgs.example.com", "127.0.0.1:8080"))  # loopback needs no opt-in
+    assert config.load().rule_for("http://127.0.0.1:8080/simple/")
