@@ -152,7 +152,11 @@ def _open_trusted(path: Path, team: bool) -> int:
             raise ConfigError(f"{path} is not a regular file; {_REFUSE}", fix=f"make {path} a plain file")
         if os.name == "nt":  # pragma: no cover
             return fd
-        if info.st_mode & 0o022:
+        from .private_files import private_group
+
+        # group-writable is fine when the group is the user's own private group (umask 002
+        # systems), as for the directories above: the same rule for both.
+        if info.st_mode & 0o002 or (info.st_mode & 0o020 and (team or not private_group(info.st_gid))):
             who = "everyone" if info.st_mode & 0o002 else "its group"
             raise ConfigError(f"{path} is writable by {who}; {_REFUSE}", fix=f"chmod go-w {path}")
         owners = (0,) if team else (os.getuid(), 0)

@@ -29,7 +29,7 @@ import os
 from pathlib import Path
 
 from . import netrc, paths, urls
-from .errors import ShimError, debug
+from .errors import ShimError, debug, warn
 from .private_files import private_dir, write_private
 from .providers.uv_config import index_env_prefix
 from .redact import redact_url
@@ -87,12 +87,12 @@ def _netrc_conflict(supply, in_play, supplies):
 
 
 def plan(supplies: list, in_play: list, uv_version: tuple):
-    """Sort supplies into (store {service: supply}, variables {name: value}, netrc {host: credential})."""
+    """Sort supplies into (store {service: credential}, variables {name: value}, netrc {host: credential})."""
     store, variables, entries, problems = {}, {}, {}, []
     for supply in supplies:
         scope = urls.parse(supply.scope) or urls.parse(supply.need.url)
         if storable(scope, uv_version):
-            store[service(scope)] = supply
+            store[service(scope)] = supply.credential
             continue
         credential = supply.credential
         reasons = []
@@ -184,12 +184,12 @@ def render_store(user_entries: list, store: dict) -> str:
             continue
         lines.append("\n[[credential]]")
         lines += [f"{key} = {_toml_string(value)}" for key, value in entry.items() if isinstance(value, str)]
-    for key, supply in store.items():
+    for key, credential in store.items():
         lines.append("\n[[credential]]")
         lines.append(f"service = {_toml_string(key)}")
-        lines.append(f"username = {_toml_string(supply.credential.username)}")
-        if supply.credential.password:
-            lines.append(f"password = {_toml_string(supply.credential.password)}")
+        lines.append(f"username = {_toml_string(credential.username)}")
+        if credential.password:
+            lines.append(f"password = {_toml_string(credential.password)}")
     return "\n".join(lines) + "\n"
 
 
@@ -241,6 +241,31 @@ def _private_handoff_dir() -> Path:
 
 # ---- hand over ---------------------------------------------------------------------------------
 
+def _keep_users_netrc_for_the_rest(user_text: str, drop: set, store: dict, in_play: list, uv_version) -> None:
+    """The netrc uv gets leaves out the user's entries for the hosts the store serves (they
+    would shadow it). Other indexes on those hosts that no fresh credential covers keep the
+    user's netrc credential: it goes into the store for their URL instead."""
+    from .providers.base import Credential
+
+    for index in in_play:
+        url = urls.parse(index.url)
+        if url is None or url.host not in drop or url.has_credential:
+            continue
+        if any(urls.under(index.url, key) for key in store):
+            continue
+        found = netrc.lookup(user_text, url.host)
+        if found is None:
+            continue
+        if storable(url, uv_version):
+            store[service(urls.parse(url.scope()))] = Credential(*found)
+            debug(f"your netrc entry for {url.host} now reaches uv through its store for {redact_url(index.url)}")
+        else:
+            warn(f"your netrc credential for {url.host} is not given to uv for {redact_url(index.url)}: a fresh "
+                 "credential for another index on that host would be shadowed by it (uv reads netrc first)\n"
+                 "  fix: add a [[credential]] for that index too (README, Configuration)")
+
+
+
 def hand_over(supplies: list, in_play: list, environ: dict, uv_version: tuple) -> None:
     """Give uv the supplies' credentials through `environ`; raise ShimError (exit 2) when a
     credential could only be handed over in a way that might reach another index."""
@@ -251,6 +276,7 @@ def hand_over(supplies: list, in_play: list, environ: dict, uv_version: tuple) -
         user_text = netrc.read_user(environ)
         drop = {urls.parse(s).host for s in store}
         if entries or netrc.shadows(user_text, drop):
+            _keep_users_netrc_for_the_rest(user_text, drop, store, in_play, uv_version)
             in_play_hosts = {u.host for u in (urls.parse(i.url) for i in in_play) if u is not None}
             netrc_text = netrc.render(user_text, entries, drop=drop, keep_default_for=in_play_hosts - drop)
     if not store and netrc_text is None:

@@ -87,6 +87,23 @@ def shadows(user_text: str, hosts) -> bool:
     return any(host is None or host.lower() in hosts for host, _ in parse_entries(user_text))
 
 
+def lookup(user_text: str, host: str):
+    """(login, password) uv would take from this netrc for `host` (its last entry, else
+    `default`), or None."""
+    found = default = None
+    for entry_host, tokens in parse_entries(user_text):
+        values = {}
+        for key, value in zip(tokens, tokens[1:]):
+            if key in ("login", "password") and key not in values:
+                values[key] = value[1:-1] if value.startswith('"') and value.endswith('"') else value
+        pair = (values.get("login", ""), values.get("password", ""))
+        if entry_host is None:
+            default = pair
+        elif entry_host.lower() == host.lower():
+            found = pair
+    return found or default
+
+
 def render(user_text: str, fresh: dict, drop=(), keep_default_for=()) -> str:
     """The user's netrc without entries for the `fresh` hosts and the `drop` hosts, plus the
     fresh entries ({host: Credential}). Macros are left out (uv runs none). When `drop` is

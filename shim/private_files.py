@@ -29,7 +29,7 @@ def _uid():
     return os.getuid() if hasattr(os, "getuid") else None
 
 
-def _private_group(gid: int) -> bool:
+def private_group(gid: int) -> bool:
     """True for the user's own group that nobody else belongs to (user-private groups, umask 002)."""
     try:
         import grp
@@ -61,7 +61,7 @@ def unsafe_directory(directory) -> "str | None":
             return f"{part} belongs to another user (uid {info.st_uid})"
         if info.st_mode & 0o002 and not info.st_mode & stat.S_ISVTX:
             return f"{part} is writable by everyone"
-        if info.st_mode & 0o020 and not info.st_mode & stat.S_ISVTX and not _private_group(info.st_gid):
+        if info.st_mode & 0o020 and not info.st_mode & stat.S_ISVTX and not private_group(info.st_gid):
             return f"{part} is writable by its group"
     return None
 

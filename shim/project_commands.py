@@ -12,6 +12,7 @@ import os
 from . import config as config_mod
 from . import credentials, indexes, real_uv
 from .providers.base import Context
+from .errors import ConfigError, warn
 from .redact import has_credential
 
 PIP_KEYS = {"uv__pip__install", "uv__pip__sync", "uv__pip__compile"}
@@ -22,7 +23,12 @@ DEFAULT_PUBLISH_URL = "https://upload.pypi.org/legacy/"
 def prepare(parsed, args: list, real: str):
     """(argv, environment) to exec the real uv with."""
     environ = dict(os.environ)
-    config = config_mod.load()
+    try:
+        config = config_mod.load()
+    except ConfigError as exc:  # uv itself would run: say what is wrong, and let it
+        fix = f" (fix: {exc.fix})" if exc.fix else ""
+        warn(f"{exc.message}{fix}; uv runs without uv-shim's credentials")
+        return args, environ
     if parsed.key == PUBLISH_KEY:
         return args, _prepare_publish(parsed, environ, config)
     found = indexes.in_play(parsed, environ, project=True, pip=parsed.key in PIP_KEYS)

@@ -94,27 +94,24 @@ def find(shim_home: Path, shim_dirs=()) -> str:
 def version(path: str) -> tuple:
     """The real uv's version as a tuple, (0,) when it cannot be told.
 
-    `uv --version` costs a few milliseconds, so the answer is cached per binary (path,
+    `uv --version` costs a few milliseconds, so the answer is cached per binary (real path,
     size, modification time, inode) in the cache directory; `uv self update` replaces the
-    binary and so the key.
+    binary and so the key. A script (`#!`: asdf, mise, a pyenv-style wrapper) may run
+    another uv in every directory, so its answer is never cached.
     """
-    import json
-
     try:
         info = os.stat(path)
+        with open(path, "rb") as handle:
+            script = handle.read(2) == b"#!"
     except OSError:
         return (0,)
-    key = f"{os.path.abspath(path)}|{info.st_size}|{info.st_mtime_ns}|{info.st_ino}"
+    key = f"{os.path.realpath(path)}|{info.st_size}|{info.st_mtime_ns}|{info.st_ino}"
     from .token_cache import cache_dir
 
-    cache = cache_dir() / "real-uv" / "version.json"
-    try:
-        with open(cache, encoding="utf-8") as handle:
-            known = json.load(handle)
-        if isinstance(known, dict) and known.get("key") == key and isinstance(known.get("version"), str):
-            return _as_tuple(known["version"])
-    except (OSError, ValueError):
-        pass
+    cache = None if script else cache_dir() / "real-uv" / "version.json"
+    known = _read_cached_version(cache, key) if cache else None
+    if known is not None:
+        return _as_tuple(known)
     import subprocess
 
     try:
@@ -124,14 +121,34 @@ def version(path: str) -> tuple:
         return (0,)
     words = out.split()
     text = words[1] if len(words) > 1 and words[0] == "uv" else ""
-    try:
-        from .private_files import private_dir, write_private
+    if cache and text:
+        _write_cached_version(cache, key, text)
+    return _as_tuple(text)
 
+
+def _read_cached_version(cache, key: str):
+    import json
+
+    try:
+        with open(cache, encoding="utf-8") as handle:
+            known = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if isinstance(known, dict) and known.get("key") == key and isinstance(known.get("version"), str):
+        return known["version"]
+    return None
+
+
+def _write_cached_version(cache, key: str, text: str) -> None:
+    import json
+
+    from .private_files import private_dir, write_private
+
+    try:
         private_dir(cache.parent, "uv-shim's cache")
         write_private(cache, json.dumps({"key": key, "version": text}).encode())
     except (OSError, ShimError):
         pass  # no cache: ask again next time
-    return _as_tuple(text)
 
 
 def _as_tuple(text: str) -> tuple:

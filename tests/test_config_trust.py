@@ -119,3 +119,21 @@ def test_swapping_the_file_between_check_and_read_never_gets_the_neighbours_comm
         stop.set()
         swapper.join()
     assert ("theirs",) not in seen and ("mine",) in seen
+
+
+def test_umask_002_with_a_user_private_group_is_accepted(tmp_path):
+    """`cat > config.toml` under umask 002 makes the file 0664 and its directory 0775: fine when
+    the group is the user's own private group (nobody else in it), as for the directories."""
+    from shim.private_files import private_group
+
+    if not private_group(os.getgid()):
+        pytest.skip("this user's primary group is shared with others: 0664 is rightly refused")
+    directory = tmp_path / "uv-shim"
+    directory.mkdir(mode=0o775)
+    directory.chmod(0o775)
+    (directory / "config.toml").write_text(MINE)
+    (directory / "config.toml").chmod(0o664)
+    assert commands(directory / "config.toml") == [["mine"]]
+    (directory / "config.toml").chmod(0o666)
+    with pytest.raises(ConfigError, match="writable by everyone"):
+        commands(directory / "config.toml")

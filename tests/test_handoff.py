@@ -93,10 +93,10 @@ def test_render_store_keeps_the_users_entries_unless_a_fresh_one_covers_them():
             {"service": "https://corp.example.com/simple/deep/", "username": "old", "password": "stale"},
             {"service": "https://corp.example.com:8443/", "username": "x", "password": "y"}]
     s = supply("https://corp.example.com/simple/", password='q"uo\\te\x7f')
-    text = handoff.render_store(user, {"https://corp.example.com/simple/": s})
-    import tomllib
+    text = handoff.render_store(user, {"https://corp.example.com/simple/": s.credential})
+    from shim.toml_text import parse
 
-    data = tomllib.loads(text)["credential"]
+    data = parse(text)["credential"]
     services = [e["service"] for e in data]
     assert services == ["https://other.example.com/", "https://corp.example.com:8443/",
                         "https://corp.example.com/simple/"]
@@ -128,3 +128,21 @@ def test_hand_over_writes_a_private_directory_for_this_process(tmp_path, monkeyp
     assert "stale" not in netrc_text and "fresh" not in netrc_text and "github.com" in netrc_text
     assert not any(k.startswith("UV_INDEX_") for k in environ)
     assert not stale.exists()  # its process is gone
+
+
+def test_other_indexes_on_a_served_host_keep_the_users_netrc_credential(tmp_path, monkeypatch):
+    """The user's netrc entry for a host the store serves is left out of the netrc uv reads (it
+    would shadow the fresh credential); another index on that host keeps it, through the store."""
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    (tmp_path / "run").mkdir(mode=0o700)
+    (tmp_path / ".netrc").write_text("machine h.example.com login me password mine\n")
+    environ = {"NETRC": str(tmp_path / ".netrc"), "HOME": str(tmp_path)}
+    s = supply("https://h.example.com/corp/simple/", password="fresh", scope="https://h.example.com/corp/")
+    in_play = play(("https://h.example.com/corp/simple/", None), ("https://h.example.com/other/simple/", None))
+    handoff.hand_over([s], in_play, environ, NEWEST)
+    store = (tmp_path / "run" / "uv-shim" / f"uv-{os.getpid()}" / "credentials.toml").read_text()
+    from shim.toml_text import parse
+
+    entries = {e["service"]: e.get("password") for e in parse(store)["credential"]}
+    assert entries == {"https://h.example.com/corp/": "fresh", "https://h.example.com/other/simple/": "mine"}
+    assert "h.example.com" not in open(environ["NETRC"]).read()

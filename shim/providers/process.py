@@ -34,10 +34,13 @@ class Result:
 
 
 def which(name: str):
-    """The program `name` on PATH (PATHEXT on Windows), or None."""
+    """The program `name` on PATH (PATHEXT on Windows), or None. Relative and empty PATH
+    entries (`.`, a project's `bin`) are never searched: a cloned repository must not be
+    able to stand in for a cloud CLI."""
     import shutil
 
-    return shutil.which(name)
+    absolute = [entry for entry in os.environ.get("PATH", "").split(os.pathsep) if os.path.isabs(entry)]
+    return shutil.which(name, path=os.pathsep.join(absolute))
 
 
 def run(argv, timeout: float, cwd=None, capture_stderr: bool = False, env=None) -> Result:

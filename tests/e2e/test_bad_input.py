@@ -79,10 +79,21 @@ def test_malformed_config_exits_2_before_uv_runs(box, name):
     assert box.receipt("demo-tool") == receipt and len(box.index.requests) == requests
 
 
+@pytest.mark.parametrize("name", sorted(p.name for p in (CORPUS / "configs").iterdir())[:3])
+def test_malformed_config_on_a_project_command_warns_and_uv_runs(box, name):
+    """uv itself would run: the mistake is said once, and uv runs without uv-shim's credentials."""
+    config = box.shim_config("")
+    config.write_bytes((CORPUS / "configs" / name).read_bytes())
+    result = box.uv("run", "--no-project", "python", "-c", "print('ran')")
+    assert result.returncode == 0 and result.stdout.strip() == "ran", result.stderr
+    assert "uv-shim: warning:" in result.stderr and "uv runs without uv-shim's credentials" in result.stderr
+
+
 @pytest.mark.parametrize("mode, message", [(0o664, "writable by its group"), (0o646, "writable by everyone")])
 def test_config_that_others_can_write_is_refused(box, mode, message):
     config = box.shim_config(f'[[credential]]\nurl = "{box.index.url}"\nprovider = "command"\ncommand = ["true"]\n')
     config.chmod(mode)
+    os.chown(config, -1, 100 if os.getgid() != 100 else 65534)  # a group shared with others (not the user's own)
     result = box.uv("tool", "upgrade", "demo-tool")
     assert_clean_failure(result, 2)
     assert message in result.stderr and f"chmod go-w {config}" in result.stderr
