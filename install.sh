@@ -64,11 +64,21 @@ if [ "$uninstall" = 1 ]; then
   else
     printf 'install.sh: warning: %s is missing; shell profile blocks were not removed\n' "$shim" >&2
   fi
-  for item in bin/uv bin/uvx bin/uv-shim real-uv source-cksum completions venv bin; do
-    if [ -e "$prefix/$item" ] || [ -L "$prefix/$item" ]; then
-      rm -rf "${prefix:?}/$item"
-      printf 'removed %s\n' "$prefix/$item"
+  # Only what uv-shim made: launchers that carry its marker, its own files, its venv; a
+  # directory is removed only when nothing else is left in it (--prefix may be ~/.local).
+  for item in bin/uv bin/uvx bin/uv-shim; do
+    if [ -f "$prefix/$item" ] && grep -q -e 'uv-shim launcher' -e 'uv-shim management command' "$prefix/$item" 2>/dev/null; then
+      rm -f "${prefix:?}/$item" && printf 'removed %s\n' "$prefix/$item"
     fi
+  done
+  for item in real-uv source-cksum completions/uv-shim.bash completions/_uv-shim completions/uv-shim.fish; do
+    if [ -f "$prefix/$item" ]; then rm -f "${prefix:?}/$item" && printf 'removed %s\n' "$prefix/$item"; fi
+  done
+  if [ -x "$shim" ] && [ -f "$venv/pyvenv.cfg" ]; then
+    rm -rf "${venv:?}" && printf 'removed %s\n' "$venv"
+  fi
+  for item in completions bin; do
+    rmdir "$prefix/$item" 2>/dev/null && printf 'removed %s\n' "$prefix/$item"
   done
   rmdir "$prefix" 2>/dev/null && printf 'removed %s\n' "$prefix"
   exit 0
@@ -80,6 +90,12 @@ if [ -n "$real_uv" ]; then
   if [ ! -x "$real_uv" ] || [ -d "$real_uv" ]; then die "--real-uv $real_uv is not an executable file"; fi
   if grep -q 'uv-shim launcher' "$real_uv" 2>/dev/null; then die "--real-uv $real_uv is the shim itself"; fi
 fi
+
+for item in uv uvx uv-shim; do  # never write over a program that is not uv-shim's (--prefix ~/.local)
+  if [ -e "$prefix/bin/$item" ] && ! grep -q -e 'uv-shim launcher' -e 'uv-shim management command' "$prefix/bin/$item" 2>/dev/null; then
+    die "$prefix/bin/$item is not uv-shim's (the real uv?): choose another --prefix"
+  fi
+done
 
 changed=0
 # The private environment: rebuilt only when the source changed.

@@ -92,3 +92,23 @@ def test_the_path_block_puts_only_the_shim_ahead_of_the_system(tmp_path):
     path = subprocess.run(["sh", "-c", f'. {tmp_path / "block.sh"}; printf %s "$PATH"'], capture_output=True,
                           text=True, env={"PATH": "/usr/bin:/bin"}).stdout
     assert path == f"{tmp_path}/shim/bin:/usr/bin:/bin:{venv_bin}"
+
+
+def test_a_shared_prefix_keeps_everything_that_is_not_uv_shims(tmp_path):
+    """`--prefix ~/.local`: the real uv and the user's own programs live in bin/ there."""
+    prefix = tmp_path / "prefix"
+    (prefix / "bin").mkdir(parents=True)
+    (prefix / "bin" / "uv").write_bytes(b"\x7fELF the real uv")
+    refused = install(tmp_path, "--real-uv", str(uv_binary(NEWEST)))
+    assert refused.returncode == 1 and "is not uv-shim's (the real uv?)" in refused.stderr
+    assert (prefix / "bin" / "uv").read_bytes() == b"\x7fELF the real uv"
+
+    (prefix / "bin" / "uv").unlink()
+    assert install(tmp_path, "--real-uv", str(uv_binary(NEWEST)), "--no-modify-path").returncode == 0
+    (prefix / "bin" / "mytool").write_text("#!/bin/sh\n")
+    (prefix / "venv" / "keep").write_text("")  # not ours either, but inside the venv uv-shim made
+    (prefix / "share").mkdir()
+    removed = install(tmp_path, "--uninstall")
+    assert removed.returncode == 0, removed.stderr
+    assert (prefix / "bin" / "mytool").exists() and (prefix / "share").is_dir()
+    assert not (prefix / "bin" / "uv").exists() and not (prefix / "venv").exists()
