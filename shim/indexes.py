@@ -131,7 +131,10 @@ def explicit_config(parsed, environ):
 
 
 def config_disabled(parsed, environ) -> bool:
-    return parsed.flag("--no-config") or parsed.flag("--isolated") or environ.get("UV_NO_CONFIG") in ("1", "true")
+    # `--isolated` is the old spelling of `--no-config`, except for `uv run` and `uv tool run`,
+    # where it asks for a throw-away environment and every setting still applies.
+    isolated = parsed.flag("--isolated") and parsed.key not in ("uv__run", "uv__tool__run", "uv__tool__uvx")
+    return parsed.flag("--no-config") or isolated or environ.get("UV_NO_CONFIG") in ("1", "true")
 
 
 def config_files(parsed, environ) -> list:

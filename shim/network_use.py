@@ -99,11 +99,24 @@ def _all_locked_installed(parsed, environ) -> bool:
     return True
 
 
+# `uv run` options known to leave what uv installs as it is; any other option (`--isolated`,
+# `--active`, `--reinstall`, `--refresh`, `--upgrade`, `--python`, `--extra`, `--group`, ...)
+# may make uv install something, so the providers are called. An allow-list: it errs
+# towards calling them, never towards withholding a credential uv needs.
+QUIET_RUN_OPTIONS = {"--frozen", "--no-sync", "--offline", "-q", "--quiet", "-v", "--verbose", "--color",
+                     "--no-progress", "--directory", "--project", "--env-file", "--no-env-file", "-m", "--module",
+                     "--cache-dir", "--native-tls", "--system-certs", "--config-file", "--no-config",
+                     "--no-python-downloads", "--managed-python", "--no-managed-python", "--python-preference"}
+NOISY_VARIABLES = ("UV_ACTIVE", "UV_ISOLATED", "UV_REINSTALL", "UV_REFRESH", "UV_UPGRADE")
+
+
 def needs_no_index(parsed, environ) -> str:
     """Why uv will not reach an index with this command line ("" when it may)."""
     if offline(parsed, environ):
         return "offline"
     if parsed.key != "uv__run" or any(parsed.values(o) for o in WITH_OPTIONS):
+        return ""
+    if any(o not in QUIET_RUN_OPTIONS for o in parsed.options) or any(environ.get(v) for v in NOISY_VARIABLES):
         return ""
     if parsed.flag("--no-sync") or _boolish(environ, "UV_NO_SYNC"):
         return "" if _runs_a_script(parsed, environ) else "uv run --no-sync"

@@ -99,7 +99,13 @@ def test_nothing_to_fetch_calls_no_provider(synced, args, env):
     (("run", "--frozen", "--with", "corp-lib", "python", "-c", "1"), {}),
     (("run", "--offline", "--no-offline", "python", "-c", "1"), {}),
     (RUN, {"UV_OFFLINE": "0"}),
-], ids=["--no-sync --with", "--frozen --with", "--no-offline after --offline", "UV_OFFLINE=0"])
+    # uv installs into another environment, or again: it needs the index although the lock is installed.
+    (("run", "--frozen", "--isolated", "python", "-c", "1"), {}),
+    (("run", "--frozen", "--reinstall", "python", "-c", "1"), {}),
+    (("run", "--frozen", "--active", "python", "-c", "1"), {}),
+    (("run", "--frozen", "python", "-c", "1"), {"UV_ACTIVE": "1"}),
+], ids=["--no-sync --with", "--frozen --with", "--no-offline after --offline", "UV_OFFLINE=0",
+        "--frozen --isolated", "--frozen --reinstall", "--frozen --active", "--frozen UV_ACTIVE"])
 def test_a_command_that_may_fetch_still_calls_the_provider(synced, args, env):
     synced.uv("--directory", synced.proj, *args, env=env)
     assert synced.calls() == 1
