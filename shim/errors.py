@@ -40,12 +40,27 @@ class ConfigError(ShimError):
         super().__init__(message, fix, exit_code=2)
 
 
+def _say(text: str, end: str = "\n") -> None:
+    """Write to stderr; a stderr nobody reads any more (a closed pipe) must not stop uv from
+    running, as it would not stop plain uv."""
+    try:
+        print(text, file=sys.stderr, end=end)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        try:
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # the flush at exit cannot fail again
+        except OSError:
+            pass
+
+
 def warn(message: str) -> None:
-    print(_safe(f"uv-shim: warning: {message}"), file=sys.stderr)
+    _say(_safe(f"uv-shim: warning: {message}"))
 
 
 def info(message: str) -> None:
-    print(_safe(f"uv-shim: {message}"), file=sys.stderr)
+    _say(_safe(f"uv-shim: {message}"))
 
 
 def report(func, *args) -> None:
@@ -56,7 +71,7 @@ def report(func, *args) -> None:
     try:
         func(*args)
     except ShimError as exc:
-        print(exc.render(), file=sys.stderr)
+        _say(exc.render())
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
@@ -64,12 +79,9 @@ def report(func, *args) -> None:
         if os.environ.get("UV_SHIM_LOG") == "debug":
             import traceback
 
-            print(_safe(traceback.format_exc()), file=sys.stderr, end="")
-        print(
-            _safe(f"uv-shim: internal error: {type(exc).__name__}: {exc}\n"
-                  "  fix: run with UV_SHIM_LOG=debug for details, or UV_SHIM_DISABLE=1 to bypass the shim"),
-            file=sys.stderr,
-        )
+            _say(_safe(traceback.format_exc()), end="")
+        _say(_safe(f"uv-shim: internal error: {type(exc).__name__}: {exc}\n"
+                   "  fix: run with UV_SHIM_LOG=debug for details, or UV_SHIM_DISABLE=1 to bypass the shim"))
         sys.exit(70)
 
 
@@ -77,7 +89,7 @@ def debug(message: str) -> None:
     import os
 
     if os.environ.get("UV_SHIM_LOG") == "debug":
-        print(_safe(f"uv-shim: debug: {message}"), file=sys.stderr)
+        _say(_safe(f"uv-shim: debug: {message}"))
 
 
 def quiet_stdout() -> None:

@@ -124,7 +124,13 @@ _SECRET_NAME = re.compile(r"(?i)(token|secret|passw|pwd|key|auth|cred|bearer|ses
 _TOKEN_LIKE = re.compile(r"(?=[A-Za-z0-9_+/-]*[0-9])(?=[A-Za-z0-9_+/-]*[A-Za-z])[A-Za-z0-9_+/-]{16,}")
 
 
+_SECRET_FLAGS = {"-u", "--user", "-p", "-P", "--pass", "-t"}  # curl -u user:pass, vault -p, ...
+
+
 def _plain(arg: str) -> bool:
+    # `user:password`, `user@host`, a URL with userinfo: never shown; a URL without userinfo is.
+    if "@" in arg or (":" in arg and "://" not in arg):
+        return False
     return bool(_PLAIN.fullmatch(arg)) and not _TOKEN_LIKE.search(arg) and scrub(arg) == arg
 
 
@@ -151,7 +157,7 @@ def command_line(argv) -> str:
                 shown.append(shlex.quote(name + "=") + (HIDDEN if secret else shlex.quote(value)))
             else:
                 shown.append(shlex.quote(arg))
-                hide_next = bool(_SECRET_NAME.search(name))
+                hide_next = bool(_SECRET_NAME.search(name)) or name in _SECRET_FLAGS
             continue
         shown.append(shlex.quote(arg) if _plain(arg) else HIDDEN)
     return " ".join(shown)

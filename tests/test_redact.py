@@ -53,3 +53,13 @@ def test_provider_commands_are_quoted_with_secret_looking_arguments_hidden():
     assert command_line(["sh", "-c", "echo ghp_0123456789abcdefABCDEF"]) == "sh -c ***"
     assert command_line(["print-token", "ghp_0123456789abcdefABCDEF"]) == "print-token ***"
     assert command_line(["/opt/my tools/token"]) == "'/opt/my tools/token'"
+
+
+def test_provider_commands_never_show_userinfo_or_the_value_of_a_user_flag():
+    from shim.redact import command_line
+
+    shown = command_line(["curl", "-sf", "-u", "admin:s3cret", "https://admin:hunter2@art.example/tok",
+                          "--user=me:pw", "-p", "Summer24", "https://art.example/token"])
+    for secret in ("s3cret", "hunter2", "pw", "Summer24", "admin"):
+        assert secret not in shown, shown
+    assert shown.endswith("https://art.example/token")

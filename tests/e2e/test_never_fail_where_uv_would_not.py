@@ -201,3 +201,17 @@ url = "https://corp-111122223333.d.codeartifact.eu-west-1.amazonaws.com/pypi/too
     (line,) = warnings(result)
     assert "CodeArtifact" in line and "uv runs without it" in line
     assert elapsed < 20  # 12 s deadline; before: 80 s (silent) and no limit at all (trickling)
+
+
+def test_a_stderr_nobody_reads_does_not_stop_uv(synced, tmp_path):
+    """The warning cannot be written (a pipe whose reader is gone): uv runs all the same, as
+    plain uv would (it writes nothing to stderr here)."""
+    import subprocess
+
+    marker = tmp_path / "ran"
+    proc = subprocess.Popen([str(synced.shim), "--directory", str(synced.proj), "run", "python", "-c",
+                             f"open({str(marker)!r}, 'w')"], env=synced.env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    proc.stderr.close()  # the reader is gone before the shim writes its warning
+    assert proc.wait(timeout=120) == 0
+    assert marker.exists()
