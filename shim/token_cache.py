@@ -23,6 +23,7 @@ from .errors import ShimError, warn
 from .private_files import private_dir, read_private, write_private
 
 MIN_LEFT = 300.0  # seconds: never hand out a token this close to its expiry
+MAX_LIFE = 12 * 3600.0  # a longer expiry (a personal token, a typo) is cached this long at most
 LOCK_TIMEOUT = 120.0  # for providers that do not say how long a fetch may take
 LOCK_MARGIN = 5.0
 
@@ -175,7 +176,7 @@ def get_or_fetch(name: str, fetch, describe: dict, wait: float = None):
         if credential.expires_at:
             try:
                 write(name, {**describe, "username": credential.username, "password": credential.password,
-                             "issued_at": issued, "expires_at": credential.expires_at})
+                             "issued_at": issued, "expires_at": min(credential.expires_at, issued + MAX_LIFE)})
             except (OSError, ShimError) as exc:  # a full or read-only disk: uv must still run
                 _cannot_cache(_reason(exc))
         return credential, "miss"

@@ -86,3 +86,16 @@ def test_uv_config_reads_named_index_variables():
     credential = uv_config.fetch(URL, settings)
     assert (credential.username, credential.password) == ("me", "pw")
     assert uv_config.discover("https://corp.example.com/other/", context) is None
+
+
+def test_an_expiry_in_milliseconds_is_read_as_milliseconds():
+    import json
+    import time
+
+    from shim.providers.command import parse_output
+
+    now = time.time()
+    ms = parse_output(json.dumps({"password": "p", "expires_at": int((now + 3600) * 1000)}).encode(), "u")
+    assert abs(ms.expires_at - (now + 3600)) < 2
+    seconds = parse_output(json.dumps({"password": "p", "expires_at": int(now + 3600)}).encode(), "u")
+    assert abs(seconds.expires_at - (now + 3600)) < 2

@@ -63,3 +63,9 @@ def test_a_cache_directory_that_is_a_symlink_is_refused(cache, tmp_path):
     cache.symlink_to(tmp_path / "other")
     with pytest.raises(ShimError, match="is a symlink; refusing"):
         token_cache.write("codeartifact--x", {"password": "x"})
+
+
+def test_a_credential_that_claims_years_of_life_is_cached_twelve_hours_at_most(cache):
+    token_cache.get_or_fetch("command--x", lambda: Credential("u", "p", time.time() + 365 * 86400), {})
+    entry = json.loads((cache / "command--x.json").read_text())
+    assert entry["expires_at"] - entry["issued_at"] <= token_cache.MAX_LIFE

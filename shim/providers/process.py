@@ -134,18 +134,27 @@ def run_cli(argv, timeout: float, what: str, install_fix: str) -> Result:
                             fix=f"run `{command_line(argv)}` by hand to see what it does (a login prompt?)") from None
 
 
+def _epoch(seconds: float):
+    import math
+
+    if not math.isfinite(seconds):
+        return None
+    return seconds / 1000 if seconds > 1e11 else seconds
+
+
 def parse_time(value, naive_is_utc: bool = True):
     """Epoch seconds from an ISO-8601 string, an epoch number, or None when neither.
 
-    A time without a zone is UTC (Google's tools) unless `naive_is_utc` is false (local time)."""
+    A time without a zone is UTC (Google's tools) unless `naive_is_utc` is false (local time).
+    An epoch past the year 5138 is taken as milliseconds (JavaScript's `Date.now()`)."""
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        return _epoch(float(value))
     if isinstance(value, str):
         text = value.strip()
         if text.isdigit():
-            return float(text)
+            return _epoch(float(text))
         from datetime import datetime, timezone
 
         try:
