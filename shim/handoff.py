@@ -37,7 +37,11 @@ from .redact import redact_url
 STORE_SINCE = (0, 8, 15)  # first uv that reads UV_CREDENTIALS_DIR for every command
 STORE_HTTP_LOCAL_SINCE = (0, 8, 16)  # ... and accepts http://localhost and http://127.0.0.1 there
 STORE_FILE = "credentials.toml"
-DIR_PREFIX = "uv-"
+def _dir_prefix() -> str:
+    """`uv-HOST-`: a cache directory shared by machines or containers (one HOME, other PID
+    namespaces) must not have one of them remove another's directory for a PID it cannot see."""
+    node = os.uname().nodename if hasattr(os, "uname") else os.environ.get("COMPUTERNAME", "")
+    return "uv-" + "".join(c if c.isalnum() or c in ".-" else "_" for c in node)[:64] + "-"
 
 
 def storable(url, uv_version: tuple) -> bool:
@@ -226,9 +230,10 @@ def remove_stale(base: Path) -> None:
         names = os.listdir(base)
     except OSError:
         return
+    prefix = _dir_prefix()
     for name in names:
-        pid = name[len(DIR_PREFIX):]
-        if name.startswith(DIR_PREFIX) and pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
+        pid = name[len(prefix):]
+        if name.startswith(prefix) and pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
             shutil.rmtree(base / name, ignore_errors=True)
 
 
@@ -236,7 +241,7 @@ def _private_handoff_dir() -> Path:
     """A fresh private directory for the uv process this one becomes (exec keeps the PID)."""
     base = private_dir(base_dir(), "uv-shim's hand-off directory")
     remove_stale(base)
-    return private_dir(base / f"{DIR_PREFIX}{os.getpid()}", "uv-shim's hand-off directory")
+    return private_dir(base / f"{_dir_prefix()}{os.getpid()}", "uv-shim's hand-off directory")
 
 
 # ---- hand over ---------------------------------------------------------------------------------

@@ -112,12 +112,14 @@ def test_hand_over_writes_a_private_directory_for_this_process(tmp_path, monkeyp
     (tmp_path / "home" / ".netrc").write_text("machine corp.example.com login aws password stale\n"
                                               "machine github.com login me password mine\n")
     (tmp_path / "run" / "uv-shim").mkdir(mode=0o700)
-    stale = tmp_path / "run" / "uv-shim" / "uv-999999999"
+    stale = tmp_path / "run" / "uv-shim" / f"{handoff._dir_prefix()}999999999"
+    elsewhere = tmp_path / "run" / "uv-shim" / "uv-other-host-999999999"  # another machine's: not ours to judge
+    elsewhere.mkdir(mode=0o700)
     stale.mkdir(mode=0o700)
     environ = {"HOME": str(tmp_path / "home")}
     s = supply("https://corp.example.com/simple/", "corp", password="fresh")
     handoff.hand_over([s], play(("https://corp.example.com/simple/", "corp")), environ, NEWEST)
-    directory = tmp_path / "run" / "uv-shim" / f"uv-{os.getpid()}"
+    directory = tmp_path / "run" / "uv-shim" / f"{handoff._dir_prefix()}{os.getpid()}"
     assert environ["UV_CREDENTIALS_DIR"] == str(directory)
     assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(directory / "credentials.toml").st_mode) == 0o600
@@ -127,7 +129,7 @@ def test_hand_over_writes_a_private_directory_for_this_process(tmp_path, monkeyp
     netrc_text = (directory / "netrc").read_text()
     assert "stale" not in netrc_text and "fresh" not in netrc_text and "github.com" in netrc_text
     assert not any(k.startswith("UV_INDEX_") for k in environ)
-    assert not stale.exists()  # its process is gone
+    assert not stale.exists() and elsewhere.exists()  # its process is gone; the other host's is left
 
 
 def test_other_indexes_on_a_served_host_keep_the_users_netrc_credential(tmp_path, monkeypatch):
@@ -140,7 +142,7 @@ def test_other_indexes_on_a_served_host_keep_the_users_netrc_credential(tmp_path
     s = supply("https://h.example.com/corp/simple/", password="fresh", scope="https://h.example.com/corp/")
     in_play = play(("https://h.example.com/corp/simple/", None), ("https://h.example.com/other/simple/", None))
     handoff.hand_over([s], in_play, environ, NEWEST)
-    store = (tmp_path / "run" / "uv-shim" / f"uv-{os.getpid()}" / "credentials.toml").read_text()
+    store = (tmp_path / "run" / "uv-shim" / f"{handoff._dir_prefix()}{os.getpid()}" / "credentials.toml").read_text()
     from shim.toml_text import parse
 
     entries = {e["service"]: e.get("password") for e in parse(store)["credential"]}
