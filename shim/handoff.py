@@ -203,9 +203,7 @@ def base_dir() -> Path:
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
     if runtime and os.path.isabs(runtime) and os.path.isdir(runtime):
         return Path(runtime) / "uv-shim"
-    from .token_cache import cache_dir
-
-    return cache_dir() / "handoff"
+    return paths.state_dir() / "handoff"
 
 
 def _alive(pid: int) -> bool:
@@ -222,26 +220,55 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_stale(base: Path) -> None:
-    """Remove the directories of uv processes that have ended."""
+def remove_stale(base: Path, prefix: str = "") -> None:
+    """Remove the directories (ours) of uv processes that have ended."""
     import shutil
 
     try:
         names = os.listdir(base)
     except OSError:
         return
-    prefix = _dir_prefix()
+    prefix += _dir_prefix()
     for name in names:
-        pid = name[len(prefix):]
-        if name.startswith(prefix) and pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
-            shutil.rmtree(base / name, ignore_errors=True)
+        pid = name[len(prefix):].split("-", 1)[0]
+        if not (name.startswith(prefix) and pid.isdigit()) or (int(pid) != os.getpid() and _alive(int(pid))):
+            continue
+        try:
+            if os.lstat(base / name).st_uid == os.getuid():
+                shutil.rmtree(base / name, ignore_errors=True)
+        except OSError:
+            pass
 
 
-def _private_handoff_dir() -> Path:
-    """A fresh private directory for the uv process this one becomes (exec keeps the PID)."""
-    base = private_dir(base_dir(), "uv-shim's hand-off directory")
-    remove_stale(base)
-    return private_dir(base / f"{_dir_prefix()}{os.getpid()}", "uv-shim's hand-off directory")
+def _write_handoff(files: dict) -> Path:
+    """Write `files` into a fresh private directory for the uv process this one becomes (exec
+    keeps the PID), and return it.
+
+    When the usual place cannot be used (a directory others can write, a full or read-only
+    disk), a new directory with a random name in the temporary directory (made with O_EXCL,
+    0700) serves instead: uv still gets its credentials, and a later run removes it."""
+    import tempfile
+
+    try:
+        base = private_dir(base_dir(), "uv-shim's hand-off directory")
+        remove_stale(base)
+        directory = private_dir(base / f"{_dir_prefix()}{os.getpid()}", "uv-shim's hand-off directory")
+        for name, data in files.items():
+            write_private(directory / name, data)
+        return directory
+    except (OSError, ShimError) as exc:
+        why = exc.message if isinstance(exc, ShimError) else f"{base_dir()}: {exc.strerror or exc}"
+        warn(f"{why}; uv gets its credentials from a new private directory in {tempfile.gettempdir()} instead")
+    remove_stale(Path(tempfile.gettempdir()), "uv-shim-")
+    try:
+        directory = Path(tempfile.mkdtemp(prefix=f"uv-shim-{_dir_prefix()}{os.getpid()}-"))
+        for name, data in files.items():
+            write_private(directory / name, data)
+    except OSError as exc:
+        raise ShimError(f"cannot hand the credentials to uv: no private directory can be written "
+                        f"({exc.strerror or exc})", fix="free some disk space, or set XDG_STATE_HOME to a "
+                        "directory of yours that can be written") from None
+    return directory
 
 
 # ---- hand over ---------------------------------------------------------------------------------
@@ -286,14 +313,17 @@ def hand_over(supplies: list, in_play: list, environ: dict, uv_version: tuple) -
             netrc_text = netrc.render(user_text, entries, drop=drop, keep_default_for=in_play_hosts - drop)
     if not store and netrc_text is None:
         return
-    directory = _private_handoff_dir()
+    files = {}
     if store:
-        write_private(directory / STORE_FILE, render_store(_user_store_entries(environ), store).encode("utf-8"))
+        files[STORE_FILE] = render_store(_user_store_entries(environ), store).encode("utf-8")
+    if netrc_text is not None:
+        files["netrc"] = netrc_text.encode("utf-8")
+    directory = _write_handoff(files)
+    if store:
         environ["UV_CREDENTIALS_DIR"] = str(directory)
         debug("credentials handed to uv through its credential store (UV_CREDENTIALS_DIR) for "
               + ", ".join(redact_url(s) for s in store))
     if netrc_text is not None:
-        write_private(directory / "netrc", netrc_text.encode("utf-8"))
         environ["NETRC"] = str(directory / "netrc")
         debug(f"uv reads a netrc from the hand-off directory ({len(entries)} fresh entries)")
     if variables:

@@ -67,6 +67,13 @@ def data_dir() -> Path:
     return xdg_data_home() / "uv-shim"
 
 
+def state_dir() -> Path:
+    """uv-shim's per-user state: $XDG_STATE_HOME/uv-shim (hand-off directories when there is no
+    runtime directory, the real uv's version). Kept apart from the token cache, so that each
+    can be checked, and if need be made again, on its own."""
+    return _xdg("XDG_STATE_HOME", ".local/state") / "uv-shim"
+
+
 def user_shim_config() -> Path:
     explicit = os.environ.get("UV_SHIM_CONFIG")
     if explicit:

@@ -106,9 +106,9 @@ def version(path: str) -> tuple:
     except OSError:
         return (0,)
     key = f"{os.path.realpath(path)}|{info.st_size}|{info.st_mtime_ns}|{info.st_ino}"
-    from .token_cache import cache_dir
+    from .paths import state_dir
 
-    cache = None if script else cache_dir() / "real-uv" / "version.json"
+    cache = None if script else state_dir() / "real-uv-version.json"
     known = _read_cached_version(cache, key) if cache else None
     if known is not None:
         return _as_tuple(known)
@@ -145,7 +145,7 @@ def _write_cached_version(cache, key: str, text: str) -> None:
     from .private_files import private_dir, write_private
 
     try:
-        private_dir(cache.parent, "uv-shim's cache")
+        private_dir(cache.parent, "uv-shim's state directory")
         write_private(cache, json.dumps({"key": key, "version": text}).encode())
     except (OSError, ShimError):
         pass  # no cache: ask again next time

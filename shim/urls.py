@@ -10,7 +10,7 @@ for" means the same to uv-shim as to uv.
 
 from __future__ import annotations
 
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -83,28 +83,40 @@ def _resolve_dots(path: str) -> str:
     return resolved
 
 
+def _split(url: str):
+    """(scheme, userinfo or None, the rest as `scheme://host[:port]/path?query#fragment`).
+
+    The authority is cut at its last "@" by hand, as uv's parser does, so that a password
+    holding `[`, `#`-like characters or anything Python's urlsplit rejects is still found."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    end = len(rest)
+    for char in "/?#":
+        at = rest.find(char)
+        if at != -1:
+            end = min(end, at)
+    userinfo, at, hostport = rest[:end].rpartition("@")
+    return scheme, (userinfo if at else None), f"{scheme}://{hostport}{rest[end:]}"
+
+
 def parse(url) -> "Url | None":
     """Parse an http(s) URL; None for anything else or anything malformed (bad port, no host)."""
     if not isinstance(url, str) or "://" not in url:
         return None
+    scheme, userinfo, plain = _split(url.strip())
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(plain)
         port = parts.port
         host = parts.hostname
     except ValueError:
         return None
-    scheme = parts.scheme.lower()
+    scheme = scheme.lower()
     if scheme not in DEFAULT_PORTS or not host:
         return None
-    netloc = parts.netloc
-    hostport = netloc.rpartition("@")[2]
-    if hostport.startswith("["):
-        host = "[" + host.lower() + "]"
-    else:
-        host = host.lower()
+    host = "[" + host.lower() + "]" if parts.netloc.startswith("[") else host.lower()
     username = password = None
-    if "@" in netloc:
-        userinfo = netloc.rpartition("@")[0]
+    if userinfo is not None:
         user, colon, secret = userinfo.partition(":")
         username = unquote(user)
         password = unquote(secret) if colon else None
@@ -114,13 +126,8 @@ def parse(url) -> "Url | None":
 
 def strip_userinfo(url: str) -> str:
     """The URL with its userinfo removed and every other character as written."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, parts.query, parts.fragment))
+    found = _split(url) if "@" in url else None
+    return found[2] if found and found[1] is not None else url
 
 
 def under(url: str, prefix: str) -> bool:

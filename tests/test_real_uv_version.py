@@ -7,14 +7,14 @@ from tests.support.uvbins import uv_binary
 
 
 def test_a_binary_is_asked_once_and_a_new_binary_again(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     binary = tmp_path / "uv"
     binary.write_bytes(uv_binary("0.4.26").read_bytes())
     binary.chmod(0o755)
     assert real_uv.version(str(binary)) == (0, 4, 26)
-    cache = tmp_path / "cache" / "uv-shim" / "real-uv" / "version.json"
+    cache = tmp_path / "state" / "uv-shim" / "real-uv-version.json"
     assert cache.is_file() and os.stat(cache).st_mode & 0o077 == 0
-    assert os.stat(tmp_path / "cache" / "uv-shim").st_mode & 0o077 == 0  # the token cache stays usable
+    assert os.stat(tmp_path / "state" / "uv-shim").st_mode & 0o077 == 0
     binary.unlink()
     binary.write_bytes(uv_binary("0.13.9").read_bytes())  # `uv self update`: a new file
     binary.chmod(0o755)
@@ -23,7 +23,7 @@ def test_a_binary_is_asked_once_and_a_new_binary_again(tmp_path, monkeypatch):
 
 def test_a_wrapper_script_is_asked_every_time(tmp_path, monkeypatch):
     """asdf/mise-style wrappers run another uv per directory: a cached answer would be wrong."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     wrapper = tmp_path / "uv"
     (tmp_path / "version").write_text("0.8.0")
     wrapper.write_text(f'#!/bin/sh\necho "uv $(cat {tmp_path / "version"})"\n')

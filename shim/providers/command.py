@@ -85,10 +85,10 @@ def fetch(url, settings) -> Credential:
     argv = settings["command"]
     timeout = deadline(settings)
     name = describe(settings)
-    from .process import OutputError, run
+    from .process import OutputError, home_dir, run
 
     try:
-        result = run(argv, timeout)
+        result = run(argv, timeout, cwd=home_dir())  # never the project's directory
     except OSError as exc:
         raise ProviderError(
             f"{name} could not be started: {exc.strerror or exc}",

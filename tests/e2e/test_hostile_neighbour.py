@@ -250,7 +250,10 @@ def test_a_hard_linked_receipt_is_left_alone_with_the_fix(sandbox, tmp_path):
     receipt = sandbox.write("tools/demo-tool/uv-receipt.toml", text)
     other = tmp_path / "backup-of-receipt.toml"
     os.link(receipt, other)
-    result = sandbox.uv("tool", "upgrade", "demo-tool", env={"UV_SHIM_REAL_UV": "/bin/true"})
+    # A provider covers the index, so the stored credential would go (were the receipt not linked).
+    sandbox.shim_config('[[credential]]\nurl = "https://pkgs.example.invalid/"\nprovider = "env"\n'
+                        'password-env = "CORP_TOKEN"\n')
+    result = sandbox.uv("tool", "upgrade", "demo-tool", env={"UV_SHIM_REAL_UV": "/bin/true", "CORP_TOKEN": "fresh"})
     assert result.returncode == 0
     assert "has 2 hard links" in result.stderr and "-samefile" in result.stderr
     assert "stale-token-0001" not in result.stderr

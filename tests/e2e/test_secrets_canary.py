@@ -72,7 +72,7 @@ def files_holding(root: Path, canary: str, allowed=()) -> list:
 
 
 # uv-shim's private places: the token cache, the hand-off directories given to uv, kept credentials.
-PRIVATE = ("home/.cache/uv-shim", "home/.local/share/uv-shim/private")
+PRIVATE = ("home/.cache/uv-shim", "home/.local/share/uv-shim/private", "home/.local/state/uv-shim")
 
 
 def check_nowhere(watch, root, allowed=()):
