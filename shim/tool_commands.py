@@ -71,7 +71,7 @@ def _in_play(parsed, environ, found) -> list:
     return [i for receipt in found for i in indexes.resolve([cli, _receipt_layer(receipt), *user])]
 
 
-def receipt_decider(config, context, uv_version: tuple, remember: bool):
+def receipt_decider(config, context, uv_version, remember: bool):
     """strip(tool, value) for receipts.repair: which stored credentials go.
 
     A `****` mask always goes; so does a credential some provider supplies fresh. One that
@@ -96,7 +96,7 @@ def receipt_decider(config, context, uv_version: tuple, remember: bool):
         if remember:
             kept_credentials.remember(clean, parsed.username or "", parsed.password or "",
                                       f"stored in the receipt of {tool}")
-        return handoff.storable(parsed, uv_version)
+        return handoff.storable(parsed, uv_version() if callable(uv_version) else uv_version)
 
     return strip
 
@@ -141,7 +141,13 @@ def prepare(parsed, args: list, real: str):
     args, typed = typed_credentials.take(args, parsed, environ)
     if typed:
         parsed = argv_mod.parse(args)
-    uv_version = real_uv.version(real)
+    known = []
+
+    def uv_version() -> tuple:  # asked only when needed: it runs `uv --version` on a cache miss
+        if not known:
+            known.append(real_uv.version(real))
+        return known[0]
+
     context = Context(environ=environ, uv_indexes=indexes.every_user_index(parsed, environ), tool=True)
     names, packages = targets(parsed)
     strip = receipt_decider(config, context, uv_version, remember=True)

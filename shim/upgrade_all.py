@@ -125,6 +125,7 @@ def prepare(found, needs: list, user_keys: set, config, context, environ: dict, 
         return environ
     failures = []
     got = list(extra) + credentials.obtain(supplies[len(extra):], failures)
+    uv_version = uv_version() if callable(uv_version) else uv_version
     handoff.plan(got, in_play, uv_version)  # refuse before any request when it cannot be handed over safely
     bad = failures + _check_each(got)
     if not bad:

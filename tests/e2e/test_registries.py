@@ -97,10 +97,12 @@ def make(tmp_path):
 
 
 def run_logged(setup):
-    """Run uv through a wrapper that records whether the real uv was started at all."""
+    """Run uv through a wrapper that records whether the real uv was started for the command
+    (the shim's own `uv --version`, which tells it how to hand credentials over, is not that)."""
     marker = setup.box.root / "real-uv-ran"
     wrapper = setup.box.root / "real-uv-wrapper"
-    wrapper.write_text(f"#!/bin/sh\necho ran >> '{marker}'\nexec '{setup.box.real_uv}' \"$@\"\n")
+    wrapper.write_text(f"#!/bin/sh\n[ \"$*\" = --version ] || echo ran >> '{marker}'\n"
+                       f"exec '{setup.box.real_uv}' \"$@\"\n")
     wrapper.chmod(0o755)
     setup.box.env["UV_SHIM_REAL_UV"] = str(wrapper)
     return marker
@@ -163,7 +165,10 @@ def test_lock_and_sync_with_rotation_and_no_config(make, key):
     (project / "pyproject.toml").write_text(
         '[project]\nname = "app"\nversion = "0.1.0"\nrequires-python = ">=3.8"\ndependencies = ["demo-tool"]\n\n'
         f'[[tool.uv.index]]\nname = "corp"\nurl = "{setup.registry.url}"\ndefault = true\n')
-    setup.issue()
+    # A token near the end of its life is not reused: the rotation below is what its expiry
+    # brings. (Project commands make no request of uv-shim's own, so a token revoked before
+    # its expiry is not noticed there; `uv tool` commands check and refresh it.)
+    setup.issue(life=200)
     for args in (("lock",), ("sync", "--python", BASE_PYTHON)):
         result = box.uv(*args, cwd=project)
         assert result.returncode == 0, result.stderr
@@ -224,7 +229,8 @@ def test_gcloud_not_logged_in(make):
 def test_gcloud_permission_denied_names_the_reader_role(make):
     setup = make("gar")
     setup.issue()
-    setup.index.auth_failure = lambda header: 403  # the identity may not read this repository
+    # anonymous: 401 (as Artifact Registry answers); this identity may not read the repository: 403
+    setup.index.auth_failure = lambda header: 403 if header else 401
     err = install_fails(setup)
     assert "refused the credential from google-artifact-registry proj/repo" in err and "HTTP 403" in err
     assert "roles/artifactregistry.reader" in err

@@ -21,7 +21,7 @@ def good():
 
 @pytest.fixture
 def bad():
-    server = PackageIndex(password="bad-A", host="127.0.0.2")
+    server = PackageIndex(password="bad-A", host="127.0.0.3")  # its own host: public_index is on 127.0.0.2
     yield server
     server.close()
 
@@ -50,7 +50,7 @@ def versions(box):
 def test_plain_uv_upgrades_the_other_tools(box, good, bad):
     """The baseline: fresh credential for the good index, a refused one for the bad (netrc)."""
     netrc = box.write("netrc", "machine 127.0.0.1 login aws password good-B\n"
-                               "machine 127.0.0.2 login aws password wrong\n")
+                               "machine 127.0.0.3 login aws password wrong\n")
     # uv 0.4.26 stored the old tokens in the receipts (they win over netrc): clean them as the shim would
     for tool in ("good-tool", "bad-tool"):
         path = box.receipt_path(tool)
@@ -107,7 +107,7 @@ provider = "command"
 command = ["cat", "{wrong}"]
 
 [[credential]]
-url = "http://127.0.0.2:{bad.server.server_port}/"
+url = "http://127.0.0.3:{bad.server.server_port}/"
 provider = "command"
 command = ["cat", "{wrong}"]
 """)
