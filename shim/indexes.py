@@ -126,8 +126,12 @@ def resolve(layers: list) -> list:
 
 
 def explicit_config(parsed, environ):
-    """`--config-file` / UV_CONFIG_FILE: the only settings file uv reads then."""
-    return (parsed.values("--config-file") or [environ.get("UV_CONFIG_FILE", "")])[-1] or None
+    """`--config-file` / UV_CONFIG_FILE: the only settings file uv reads then (relative to
+    `--directory`: uv changes into it before reading anything)."""
+    from .project import in_working_dir
+
+    given = (parsed.values("--config-file") or [environ.get("UV_CONFIG_FILE", "")])[-1]
+    return in_working_dir(parsed, environ, given) if given else None
 
 
 def config_disabled(parsed, environ) -> bool:
@@ -157,9 +161,31 @@ def user_layers(parsed, environ, pip: bool = False) -> list:
     return layers
 
 
+def _tool_uv(data) -> dict:
+    tool = data.get("tool") if isinstance(data, dict) else None
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    return uv if isinstance(uv, dict) else {}
+
+
+def _merge(layer: Layer, other: Layer) -> None:
+    layer.index += other.index
+    layer.extra += other.extra
+    layer.index_url = layer.index_url or other.index_url
+    layer.flat += other.flat
+    layer.no_index = layer.no_index or other.no_index
+
+
 def requirement_indexes(path: str, depth: int = 0) -> Layer:
-    """`--index-url`, `--extra-index-url` and `--find-links` lines of a requirements file."""
+    """`--index-url`, `--extra-index-url` and `--find-links` lines of a requirements file (of
+    the `-r`/`-c` files it names, too), or the `[tool.uv]` index settings of a PEP 723 script
+    given as one (`-r script.py`)."""
+    from .project import script_metadata
+
     layer = Layer(path)
+    if path.endswith((".py", ".pyw")):
+        uv = _tool_uv(script_metadata(path))
+        return settings_layer({k: uv[k] for k in ("index-url", "extra-index-url", "find-links", "no-index")
+                               if k in uv}, path)
     try:
         with open(path, encoding="utf-8") as handle:
             lines = handle.read().splitlines()
@@ -183,36 +209,64 @@ def requirement_indexes(path: str, depth: int = 0) -> Layer:
             layer.flat.append(UvIndex(value, None, path, FLAT))
         elif option in ("-r", "--requirement", "--requirements", "-c", "--constraint") \
                 and depth < MAX_REQUIREMENT_DEPTH:
-            nested = requirement_indexes(os.path.join(os.path.dirname(path), value), depth + 1)
-            layer.index += nested.index
-            layer.extra += nested.extra
-            layer.index_url = layer.index_url or nested.index_url
-            layer.flat += nested.flat
-            layer.no_index = layer.no_index or nested.no_index
+            _merge(layer, requirement_indexes(os.path.join(os.path.dirname(path), value), depth + 1))
     return layer
 
 
+def script_layer(parsed, environ):
+    """The `[tool.uv]` settings of the PEP 723 script the command works on (they take
+    precedence over every settings file, the command line over them), or None."""
+    from .project import script_metadata, script_path
+
+    path = script_path(parsed, environ)
+    uv = _tool_uv(script_metadata(path)) if path else {}
+    return settings_layer(uv, path) if uv else None
+
+
 def project_layers(parsed, environ, pip: bool) -> list:
-    """The project's settings (and, for `uv pip`, its requirements files) as layers."""
-    layers = []
-    if pip:
-        layers += [requirement_indexes(path) for path in requirement_paths(parsed, environ)]
+    """The project's settings file as a layer (none with `--config-file` or `--no-config`)."""
     if explicit_config(parsed, environ) or config_disabled(parsed, environ):
-        return layers
+        return []
     path, data = settings_file(start_dir(parsed, environ))
-    if data is not None:
-        layers.append(settings_layer(data, path, pip))
-    return layers
+    return [settings_layer(data, path, pip)] if data is not None else []
+
+
+def workspace_indexes(parsed, environ) -> list:
+    """`[[tool.uv.index]]` of every pyproject.toml in the workspace (root, members, the
+    project): uv reads them for lock and sync whichever settings file applies (a `uv.toml`
+    beside them, `--config-file`, `--no-config`), and a `[tool.uv.sources]` entry that names
+    one sends its package there."""
+    from .project import workspace_pyprojects
+
+    found = []
+    for path in workspace_pyprojects(start_dir(parsed, environ)):
+        found += settings_layer({"index": _tool_uv(read_toml(path)).get("index")}, path).index
+    return found
 
 
 def in_play(parsed, environ, project: bool = False, pip: bool = False, extra_layers=()) -> list:
-    """The indexes uv will use: command line, `extra_layers` (a tool's receipt), the
-    project (when asked), the user and system settings."""
+    """The indexes uv will use: command line, `extra_layers` (a tool's receipt), a PEP 723
+    script's settings, the project (when asked), the user and system settings; for `uv pip`
+    then its requirements files (uv adds their index lines after every setting, so a
+    configured `index-url` stays the default); for project commands, every index of the
+    workspace's pyproject.toml files as well (not deduplicated by name: a member's `corp`
+    and the root's `corp` are both used)."""
     layers = [command_line(parsed, environ), *extra_layers]
     if project:
+        script = script_layer(parsed, environ)
+        layers += [script] if script is not None else []
         layers += project_layers(parsed, environ, pip)
     layers += user_layers(parsed, environ, pip)
-    return resolve(layers)
+    if project and pip:
+        layers += [requirement_indexes(path) for path in requirement_paths(parsed, environ)]
+    found = resolve(layers)
+    if project and not pip:
+        seen = {(i.url, i.name) for i in found}
+        for index in workspace_indexes(parsed, environ):
+            if (index.url, index.name) not in seen:
+                seen.add((index.url, index.name))
+                found.append(index)
+    return found
 
 
 def every_user_index(parsed, environ) -> list:

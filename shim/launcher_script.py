@@ -1,7 +1,8 @@
 """The installed `uv`: a tiny POSIX sh launcher, and the code that writes it.
 
 The launcher looks only at argv: it finds the subcommand (the first words that are
-not options, skipping the values of uv's global options) and unless it is one that may
+not options, skipping the values of uv's global options, and inside a group such as
+`pip` the values of that group's own options, `uv pip --cert FILE install`) and unless it is one that may
 reach a package index (`sync`, `lock`, `run`, `publish`, `tool upgrade`, `pip install`,
 ...; the list comes from `argv.INTERCEPTED`), it execs the real uv (path written in at
 install time) without starting Python. The others go to Python, which parses argv
@@ -41,7 +42,7 @@ if [ "${{UV_SHIM_DISABLE:-}}" != 1 ]; then
     if [ -n "$skip" ]; then skip=''; continue; fi
     case $arg in
       {value_options}) skip=1 ;;
-      -*) ;;
+      -*){group_value_options} ;;
       *)
         if [ -z "$cmd" ]; then
           cmd=$arg
@@ -116,7 +117,22 @@ def render(real: str, python: str, entry: str) -> str:
     global_values = sorted(o for o in VALUE_OPTIONS["uv"].split() if o.startswith("--"))
     return TEMPLATE.format(version=__version__, real_uv=shlex.quote(real), python=shlex.quote(python),
                            entry=shlex.quote(entry), value_options="|".join(global_values),
+                           group_value_options=_group_value_options(groups, set(global_values)),
                            groups="|".join(groups), commands=_case_pattern(commands))
+
+
+def _group_value_options(groups, global_values: set) -> str:
+    """sh that skips the value of an option a group takes beyond the global ones, once the
+    launcher has walked into that group (`uv pip --cert FILE install`): from the same table."""
+    from .uv_cli_table import SUBCOMMANDS, VALUE_OPTIONS
+
+    arms = []
+    for group in groups:
+        key = SUBCOMMANDS["uv"][group]
+        extra = sorted(o for o in VALUE_OPTIONS.get(key, "").split() if o.startswith("--") and o not in global_values)
+        if extra:
+            arms.append(f'{group}) case $arg in {"|".join(extra)}) skip=1 ;; esac ;;')
+    return f" case $cmd in {' '.join(arms)} esac" if arms else ""
 
 
 def entry_script(name: str) -> str:

@@ -37,10 +37,80 @@ def start_dir(parsed, environ) -> str:
     return os.path.abspath(os.path.join(base, project) if project else base)
 
 
+def in_working_dir(parsed, environ, path: str) -> str:
+    """`path` as uv opens it: uv changes into `--directory` before it reads any file."""
+    return os.path.join(working_dir(parsed, environ), os.path.expanduser(path))
+
+
+# Requirement sources whose `--index-url` / `--extra-index-url` / `--find-links` lines uv
+# reads (uv-requirements' RequirementsSpecification: requirements, constraints, overrides;
+# build constraints and excludes carry none).
+REQUIREMENT_OPTIONS = ("-r", "--requirements", "--requirement", "-c", "--constraints", "--constraint",
+                       "--overrides", "--override")
+REQUIREMENT_VARIABLES = ("UV_CONSTRAINT", "UV_OVERRIDE")
+POSITIONAL_SOURCES = {"uv__pip__compile", "uv__pip__sync"}  # `uv pip compile FILE...`
+
+
 def requirement_paths(parsed, environ) -> list:
-    """The requirements files given with `-r`, relative to the working directory."""
-    base = working_dir(parsed, environ)
-    return [os.path.join(base, v) for o in ("-r", "--requirements", "--requirement") for v in parsed.values(o)]
+    """The requirements files uv reads index lines from, relative to the working directory:
+    `-r`, `-c`, `--overrides` (or UV_CONSTRAINT / UV_OVERRIDE, space-separated, when the
+    option is not given), and the positional files of `uv pip compile` / `uv pip sync`."""
+    values = [v for o in ("-r", "--requirements", "--requirement") for v in parsed.values(o)]
+    for options, variable in ((("-c", "--constraints", "--constraint"), "UV_CONSTRAINT"),
+                              (("--overrides", "--override"), "UV_OVERRIDE")):
+        given = [v for o in options for v in parsed.values(o)]
+        values += given or environ.get(variable, "").split()
+    if parsed.key in POSITIONAL_SOURCES:
+        values += [v for v in parsed.positionals if v != "-"]
+    return [in_working_dir(parsed, environ, v) for v in values if v]
+
+
+def script_path(parsed, environ):
+    """The PEP 723 script a project command works on, or None: `--script PATH` (lock, add,
+    remove, sync, export, tree, ...), and for `uv run` the target with `--script`/`-s`/
+    `--gui-script`, or a `.py`/`.pyw` target (uv reads its `# /// script` block when present)."""
+    if parsed.key != "uv__run":
+        given = parsed.values("--script")
+        return in_working_dir(parsed, environ, given[-1]) if given else None
+    target = parsed.positionals[0] if parsed.positionals else ""
+    if not target or target == "-" or "://" in target:
+        return None
+    forced = parsed.flag("--script") or parsed.flag("-s") or parsed.flag("--gui-script")
+    if forced or target.endswith((".py", ".pyw")):
+        return in_working_dir(parsed, environ, target)
+    return None
+
+
+SCRIPT_START = "# /// script"
+SCRIPT_END = "# ///"
+
+
+def script_metadata(path: str):
+    """The TOML table of a script's `# /// script` block (PEP 723), or None."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read(1 << 20).splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None  # uv reports an unreadable script itself
+    try:
+        start = lines.index(SCRIPT_START)
+    except ValueError:
+        return None
+    body = []
+    for line in lines[start + 1:]:
+        if line == SCRIPT_END:
+            try:
+                return toml_text.parse("\n".join(body))
+            except ValueError as exc:
+                warn(f"ignoring the script metadata of {path}: cannot be parsed ({type(exc).__name__})")
+                return None
+        if line == "#":
+            body.append("")
+        elif line.startswith("# "):
+            body.append(line[2:])
+        else:
+            return None  # not a closed block: uv ignores it too
+    return None
 
 
 def ancestors(directory: str):
@@ -65,6 +135,43 @@ def workspace_root(start: str) -> str:
         if isinstance(data.get("tool", {}).get("uv", {}).get("workspace"), dict):
             root = directory
     return root or nearest or start
+
+
+def _globbed(root: str, patterns) -> set:
+    import glob  # only once a workspace is being read: not on the launcher's cheap path
+
+    found = set()
+    for pattern in patterns if isinstance(patterns, list) else []:
+        if isinstance(pattern, str):
+            found.update(os.path.normpath(p) for p in glob.glob(os.path.join(glob.escape(root), pattern),
+                                                                  recursive=True))
+    return found
+
+
+def workspace_pyprojects(start: str) -> list:
+    """Every pyproject.toml of the workspace around `start`: the root's, each member's
+    (`[tool.uv.workspace] members` globs without `exclude`), and the project's own. uv reads
+    their `[[tool.uv.index]]` to lock and sync whatever settings file applies."""
+    root = workspace_root(start)
+    root_file = os.path.join(root, "pyproject.toml")
+    files = [root_file] if os.path.isfile(root_file) else []
+    data = read_toml(root_file) if files else None
+    tool = data.get("tool") if isinstance(data, dict) else None
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    workspace = uv.get("workspace") if isinstance(uv, dict) else None
+    if isinstance(workspace, dict):
+        members = _globbed(root, workspace.get("members")) - _globbed(root, workspace.get("exclude"))
+        for member in sorted(members):
+            path = os.path.join(member, "pyproject.toml")
+            if os.path.isfile(path) and path not in files:
+                files.append(path)
+    for directory in ancestors(os.path.abspath(start)):
+        path = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(path):
+            if path not in files:
+                files.append(path)
+            break
+    return files
 
 
 def settings_file(start: str):

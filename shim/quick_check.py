@@ -4,6 +4,9 @@ It reads the raw text of the files uv would read (no TOML parsing, no regular ex
 and says "maybe" when it sees anything a provider could act on: a uv-shim config file, a
 URL carrying a credential, a host a provider recognises (each provider's HINTS), a
 `UV_INDEX_<NAME>_PASSWORD` variable.
+Besides the settings files, it reads the PEP 723 script the command runs, every requirements
+file uv reads index lines from, and sends any workspace (whose members' `pyproject.toml` uv
+reads too) to the full check.
 "No" lets the launcher exec uv at once; "maybe" runs the full check. It may say "maybe"
 too often, never "no" wrongly.
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 import os
 
 from . import paths
-from .project import ancestors, requirement_paths, start_dir
+from .project import ancestors, in_working_dir, requirement_paths, script_path, start_dir
 
 _SETTINGS_NAMES = ("pyproject.toml", "uv.toml")
 
@@ -52,6 +55,15 @@ def _project_files(parsed, environ) -> list:
     return [os.path.join(d, name) for d in ancestors(start_dir(parsed, environ)) for name in _SETTINGS_NAMES]
 
 
+def _names_other_files(text: str) -> bool:
+    """A requirements file that names another (`-r`, `-c`, nested): the full check reads it."""
+    for line in text.splitlines():
+        word = line.lstrip()
+        if word.startswith(("-r", "-c", "--requirement", "--constraint")):
+            return True
+    return False
+
+
 def may_need_credentials(parsed, environ) -> bool:
     if parsed.key == "uv__publish":
         return True  # rare, and its URL rules are subtler: always the full check
@@ -62,16 +74,22 @@ def may_need_credentials(parsed, environ) -> bool:
     texts = [" ".join(v for values in parsed.options.values() for v in values if isinstance(v, str))]
     texts += [environ.get(k, "") for k in ("UV_INDEX", "UV_DEFAULT_INDEX", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL",
                                               "UV_FIND_LINKS")]
-    files = [environ.get("UV_CONFIG_FILE", ""), str(paths.user_uv_config()), str(paths.system_uv_config() or "")]
-    files += parsed.values("--config-file") + _project_files(parsed, environ)
+    explicit = parsed.values("--config-file") + [environ.get("UV_CONFIG_FILE", "")]
+    files = [in_working_dir(parsed, environ, f) for f in explicit if f]  # relative to --directory, as uv
+    files += [str(paths.user_uv_config()), str(paths.system_uv_config() or "")] + _project_files(parsed, environ)
+    script = script_path(parsed, environ)
+    files += [script] if script else []  # a PEP 723 script's inline [tool.uv] settings
     hints = _hints()
     if any(_suspicious(t, hints) for t in texts):
         return True
     for path in files:
-        if path and _suspicious(_read(path), hints):
+        text = _read(path) if path else ""
+        if _suspicious(text, hints):
             return True
-    for path in requirement_paths(parsed, environ):
+        if path.endswith("pyproject.toml") and "workspace" in text:
+            return True  # members' indexes count too: their globs need the TOML, so the full check
+    for path in requirement_paths(parsed, environ):  # -r, -c, --overrides, `pip compile FILE`
         text = _read(path)
-        if _suspicious(text, hints) or "-r" in text or "--requirement" in text:  # nested files: the full check
+        if _suspicious(text, hints) or _names_other_files(text):
             return True
     return False

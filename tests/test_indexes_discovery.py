@@ -1,0 +1,218 @@
+"""Every index uv uses (issue 12, item 5): the shim lists it, the cheap first look does not
+say "no" for it, and the sh launcher reaches Python for the command.
+
+What the real uv requests in each of these layouts is checked against a recording index in
+tests/e2e/test_discovery_corpus.py; here each rule is pinned down one at a time, with a
+CodeArtifact URL (a provider covers it with no configuration) placed only where the rule says
+uv still reads it.
+"""
+
+import os
+import subprocess
+
+import pytest
+
+from shim import indexes, launcher_script
+from shim.argv import parse
+from shim.quick_check import may_need_credentials
+
+CA = "https://corp-111122223333.d.codeartifact.eu-west-1.amazonaws.com/pypi/{}/simple/"
+PLAIN = "https://pypi.example.com/simple/"
+
+
+@pytest.fixture
+def box(tmp_path, monkeypatch):
+    for key in ("UV_CONFIG_FILE", "UV_NO_CONFIG", "UV_PROJECT", "UV_WORKING_DIR", "UV_SHIM_CONFIG", "UV_INDEX",
+                "UV_INDEX_URL", "UV_DEFAULT_INDEX", "UV_EXTRA_INDEX_URL", "UV_CONSTRAINT", "UV_OVERRIDE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "xdg"))
+    monkeypatch.setenv("UV_SHIM_TEAM_CONFIG", str(tmp_path / "team.toml"))
+    (tmp_path / "proj").mkdir()
+    monkeypatch.chdir(tmp_path / "proj")
+    return tmp_path
+
+
+def write(root, relative, text):
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def urls(argv, environ=None):
+    parsed = parse(argv)
+    environ = dict(os.environ, **(environ or {}))
+    found = indexes.in_play(parsed, environ, project=True, pip=parsed.key.startswith("uv__pip"))
+    return [i.url for i in found]
+
+
+def maybe(argv, environ=None):
+    return may_need_credentials(parse(argv), dict(os.environ, **(environ or {})))
+
+
+def project(name, extra=""):
+    return f'[project]\nname = "{name}"\nversion = "0.1"\nrequires-python = ">=3.9"\n{extra}'
+
+
+def index(name, url, explicit=True):
+    return f'\n[[tool.uv.index]]\nname = "{name}"\nurl = "{url}"\nexplicit = {str(explicit).lower()}\n'
+
+
+WORKSPACE = project("root", '\n[tool.uv.workspace]\nmembers = ["packages/*"]\nexclude = ["packages/old"]\n')
+
+
+def test_an_index_defined_only_in_a_workspace_member(box):
+    write(box, "proj/pyproject.toml", WORKSPACE)
+    write(box, "proj/packages/core/pyproject.toml", project("core") + index("corp", CA.format("core")))
+    write(box, "proj/packages/old/pyproject.toml", project("old") + index("old", CA.format("old")))
+    assert urls(["lock"]) == [CA.format("core")]  # the excluded member's index is not read
+    assert urls(["--directory", "packages/core", "sync"]) == [CA.format("core")]
+    assert maybe(["lock"])
+
+
+def test_a_members_index_and_the_roots_with_the_same_name_are_both_used(box):
+    write(box, "proj/pyproject.toml", WORKSPACE + index("corp", CA.format("root")))
+    write(box, "proj/packages/core/pyproject.toml", project("core") + index("corp", CA.format("core")))
+    assert urls(["lock"]) == [CA.format("root"), CA.format("core")]
+
+
+def test_a_pyproject_index_beside_a_uv_toml_still_counts(box):
+    write(box, "proj/pyproject.toml", project("app") + index("corp", CA.format("pinned")))
+    write(box, "proj/uv.toml", f'index-url = "{PLAIN}"\n')
+    assert urls(["lock"]) == [PLAIN, CA.format("pinned")]
+    assert urls(["pip", "install", "x"]) == [PLAIN]  # uv pip does not lock the workspace
+
+
+@pytest.mark.parametrize("argv, environ", [
+    (["--no-config", "lock"], {}),
+    (["lock"], {"UV_NO_CONFIG": "1"}),
+    (["--config-file", "../ci.toml", "lock"], {}),
+    (["lock"], {"UV_CONFIG_FILE": "../ci.toml"}),
+])
+def test_no_config_and_config_file_keep_the_projects_pinned_indexes(box, argv, environ):
+    write(box, "proj/pyproject.toml", project("app", f'\n[tool.uv]\nextra-index-url = ["{PLAIN}"]\n')
+          + index("corp", CA.format("pinned")))
+    write(box, "ci.toml", 'index-url = "https://ci.example.com/simple/"\n')
+    write(box, "home/.config/uv/uv.toml", 'index-url = "https://user.example.com/simple/"\n')
+    found = urls(argv, environ)
+    assert CA.format("pinned") in found and PLAIN not in found  # uv drops the settings, keeps the index
+    assert "https://user.example.com/simple/" not in found
+    assert ("https://ci.example.com/simple/" in found) == ("ci" in " ".join(argv) + str(environ))
+
+
+def test_a_relative_config_file_is_read_from_the_directory(box):
+    write(box, "elsewhere/ci/uv.toml", f'index-url = "{CA.format("ci")}"\n')
+    write(box, "elsewhere/pyproject.toml", project("app"))
+    argv = ["--directory", "../elsewhere", "--config-file", "ci/uv.toml", "lock"]
+    assert urls(argv) == [CA.format("ci")]
+    assert maybe(argv)
+    assert urls(["--directory", "../elsewhere", "lock"], {"UV_CONFIG_FILE": "ci/uv.toml"}) == [CA.format("ci")]
+
+
+@pytest.mark.parametrize("argv", [
+    ["pip", "compile", "req.in"],
+    ["pip", "sync", "req.in"],
+    ["pip", "compile", "other.in", "-c", "req.in"],
+    ["pip", "compile", "other.in", "--constraints", "req.in"],
+    ["pip", "compile", "other.in", "--overrides", "req.in"],
+    ["pip", "install", "x", "-r", "nested.txt"],
+    ["--directory", "sub", "pip", "compile", "../req.in"],
+])
+def test_requirement_files_uv_reads_index_lines_from(box, argv):
+    write(box, "proj/req.in", f"--extra-index-url {CA.format('req')}\ncorp-lib\n")
+    write(box, "proj/nested.txt", "-c req.in\n")
+    write(box, "proj/other.in", "x\n")
+    (box / "proj" / "sub").mkdir()
+    assert CA.format("req") in urls(argv)
+    assert maybe(argv)
+
+
+def test_constraint_and_override_variables(box):
+    write(box, "proj/req.in", f"--extra-index-url {CA.format('req')}\n")
+    for variable in ("UV_CONSTRAINT", "UV_OVERRIDE"):
+        assert urls(["pip", "compile", "other.in"], {variable: "req.in"}) == [CA.format("req")]
+        assert maybe(["pip", "compile", "other.in"], {variable: "req.in"})
+
+
+def test_a_requirements_index_url_comes_after_the_settings_one(box):
+    # uv appends the requirement files' index lines after every setting: a configured
+    # index-url stays the default and a file's `-i` is never used (checked on uv 0.13.9).
+    write(box, "proj/uv.toml", f'[pip]\nindex-url = "{PLAIN}"\n')
+    write(box, "proj/req.txt", f"-i {CA.format('ignored')}\n--extra-index-url {CA.format('extra')}\n")
+    assert urls(["pip", "install", "-r", "req.txt"]) == [CA.format("extra"), PLAIN]
+
+
+SCRIPT = f'''# /// script
+# dependencies = ["corp-lib"]
+#
+# [tool.uv]
+# extra-index-url = ["{CA.format("script")}"]
+#
+# [[tool.uv.index]]
+# name = "corp"
+# url = "{CA.format("named")}"
+# ///
+print(1)
+'''
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "s.py"],
+    ["run", "--script", "tool"],
+    ["run", "-s", "tool", "arg"],
+    ["lock", "--script", "s.py"],
+    ["add", "--script", "s.py", "corp-lib"],
+    ["--directory", "bin", "run", "--script", "tool"],
+])
+def test_a_pep_723_scripts_inline_indexes(box, argv):
+    write(box, "proj/s.py", SCRIPT)
+    write(box, "proj/tool", SCRIPT)
+    write(box, "proj/bin/tool", SCRIPT)
+    found = urls(argv)
+    assert CA.format("named") in found and CA.format("script") in found
+    assert maybe(argv)
+
+
+def test_a_script_without_metadata_or_not_a_script_adds_nothing(box):
+    write(box, "proj/plain.py", "print(1)\n")
+    write(box, "proj/unclosed.py", f'# /// script\n# [tool.uv]\n# index-url = "{CA.format("x")}"\nprint(1)\n')
+    assert urls(["run", "plain.py"]) == urls(["run", "unclosed.py"]) == urls(["run", "python", "-c", "1"]) == []
+
+
+def test_the_command_line_beats_a_scripts_index_url(box):
+    write(box, "proj/s.py", SCRIPT.replace("extra-index-url = [", "index-url = ").replace('"]\n#\n', '"\n#\n', 1))
+    assert urls(["run", "--index-url", PLAIN, "s.py"])[-1] == PLAIN
+    assert CA.format("script") not in urls(["run", "--index-url", PLAIN, "s.py"])
+
+
+def test_nothing_covered_anywhere_is_still_no(box):
+    write(box, "proj/pyproject.toml", project("app") + index("corp", PLAIN))
+    write(box, "proj/s.py", "# /// script\n# dependencies = []\n# ///\n")
+    write(box, "proj/req.in", "x\n")
+    assert not maybe(["lock"])
+    assert not maybe(["run", "s.py"])
+    assert not maybe(["pip", "compile", "req.in"])
+
+
+@pytest.mark.parametrize("argv, goes_to_python", [
+    (["pip", "--cert", "ca.pem", "install", "x"], True),
+    (["pip", "--cert=ca.pem", "install", "x"], True),
+    (["--directory", "d", "pip", "--cert", "ca.pem", "compile", "r.in"], True),
+    (["pip", "--cert", "ca.pem", "list"], False),
+    (["pip", "--cert", "install", "list"], False),  # `install` is --cert's value: this is `pip list`
+    (["--cache-dir", "sync", "cache", "dir"], False),
+])
+def test_the_launcher_skips_the_values_of_pip_level_options(tmp_path, argv, goes_to_python):
+    real = tmp_path / "real-uv"
+    python = tmp_path / "python"
+    for path, word in ((real, "REAL"), (python, "PYTHON")):
+        path.write_text(f"#!/bin/sh\necho {word}\n")
+        path.chmod(0o755)
+    launcher = tmp_path / "uv"
+    launcher.write_text(launcher_script.render(str(real), str(python), "/entry"))
+    launcher.chmod(0o755)
+    out = subprocess.run(["/bin/sh", str(launcher), *argv], capture_output=True, text=True,
+                         env={"PATH": "/usr/bin:/bin"}, timeout=30).stdout.strip()
+    assert out == ("PYTHON" if goes_to_python else "REAL")
