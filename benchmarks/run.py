@@ -205,6 +205,10 @@ default = true
                                   text=True)  # through the shim: it also warms the token cache
             if done.returncode:
                 sys.exit(f"sync of the {label} project failed:\n{done.stderr}")
+            # The sync just made .venv: a verdict is written only once the project's files are
+            # more than 2 s old (shim/verdict.py); the next command writes it.
+            time.sleep(2.5)
+            subprocess.run([box.shim, "--directory", project, "lock"], env=shim_env, capture_output=True)
             for argv in PROJECT_COMMANDS:
                 full = ["--directory", str(project), *argv]
                 row = side_by_side(f"{label}: uv {' '.join(argv)}", [box.shim, *full], [box.real_uv, *full],
