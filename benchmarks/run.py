@@ -115,6 +115,8 @@ index-url = "{public.url}"
 """).parent
         env = {**box.env, "UV_PYTHON": BASE_PYTHON}
         subprocess.run([box.real_uv, "--directory", project, "sync"], env=env, check=True, capture_output=True)
+        time.sleep(2.5)  # files older than 2 s: the next command writes the project's verdict
+        subprocess.run([box.shim, "--directory", project, "lock"], env=env, capture_output=True)
         rows = []
         for argv in (["lock"], ["run", "python", "-c", "pass"]):
             full = ["--directory", str(project), *argv]
