@@ -115,6 +115,8 @@ index-url = "{public.url}"
 """).parent
         env = {**box.env, "UV_PYTHON": BASE_PYTHON}
         subprocess.run([box.real_uv, "--directory", project, "sync"], env=env, check=True, capture_output=True)
+        time.sleep(2.5)  # files older than 2 s: the next command writes the project's verdict
+        subprocess.run([box.shim, "--directory", project, "lock"], env=env, capture_output=True)
         rows = []
         for argv in (["lock"], ["run", "python", "-c", "pass"]):
             full = ["--directory", str(project), *argv]
@@ -205,6 +207,10 @@ default = true
                                   text=True)  # through the shim: it also warms the token cache
             if done.returncode:
                 sys.exit(f"sync of the {label} project failed:\n{done.stderr}")
+            # The sync just made .venv: a verdict is written only once the project's files are
+            # more than 2 s old (shim/verdict.py); the next command writes it.
+            time.sleep(2.5)
+            subprocess.run([box.shim, "--directory", project, "lock"], env=shim_env, capture_output=True)
             for argv in PROJECT_COMMANDS:
                 full = ["--directory", str(project), *argv]
                 row = side_by_side(f"{label}: uv {' '.join(argv)}", [box.shim, *full], [box.real_uv, *full],

@@ -279,6 +279,9 @@ def cmd_credentials(args) -> int:
     if args.clear:
         removed = token_cache.clear()
         print(f"removed {removed} cached {'token' if removed == 1 else 'tokens'} from {token_cache.cache_dir()}")
+        from . import verdict
+
+        verdict.clear()  # the next project commands decide afresh
         forgot = kept_credentials.forget()
         if forgot:
             print(f"forgot {forgot} kept {'credential' if forgot == 1 else 'credentials'} "

@@ -70,13 +70,24 @@ def run(args: list) -> None:
             if not isinstance(env, dict):  # `tool upgrade --all` with tools set aside: uv runs as a child
                 sys.exit(env.run(real, args))
         elif parsed.intercepted:
+            from . import verdict
             from .network_use import needs_no_index
             from .quick_check import may_need_credentials
 
-            if not needs_no_index(parsed, env) and may_need_credentials(parsed, env):
+            verdict_path = verdict.wanted(os.environ, parsed)  # the launcher asks for one: run/sync/lock
+            started = verdict.record() if verdict_path else 0
+            if needs_no_index(parsed, env):
+                verdict_path = None  # offline, --no-sync...: says nothing about the project
+            elif may_need_credentials(parsed, env):
+                from .errors import WARNINGS
                 from .project_commands import prepare
 
+                before = (list(args), dict(env), len(WARNINGS))
                 args, env = prepare(parsed, args, real)
+                if (list(args), dict(env), len(WARNINGS)) != before:
+                    verdict_path = None  # a credential was handed over, or a warning given
+            if verdict_path:
+                verdict.write(verdict_path, parsed, os.environ, started)
     exec_uv(real, args, env)
 
 

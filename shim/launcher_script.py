@@ -35,6 +35,60 @@ esac
 if [ "${{UV_SHIM_PID:-}}" = "$$" ]; then
   UV_SHIM_LAUNCHER=$0 exec "$shim_python" -I "$shim_entry" "$@"
 fi
+# `uv run CMD`, `uv sync`, `uv lock` (only --directory/--project as options): when the verdict
+# Python left for this project (shim/verdict.py) still holds, the project needs no credential.
+# `-nt`/`-ef` are in every sh uv-shim targets (dash, bash, ash, zsh); where missing, `[` fails: Python.
+# shellcheck disable=SC3013,SC2094
+verdict() {{
+  unset UV_SHIM_VERDICT
+  case ${{UV_PROJECT-}}${{UV_WORKING_DIR-}}${{UV_CONFIG_FILE-}}${{UV_NO_CONFIG-}}${{UV_INDEX-}}${{UV_DEFAULT_INDEX-}}\
+${{UV_INDEX_URL-}}${{UV_EXTRA_INDEX_URL-}}${{UV_FIND_LINKS-}}${{UV_NO_INDEX-}}${{UV_SHIM_LOG-}}${{GITLAB_CI-}} in
+    ?*) return ;;
+  esac
+  case ${{HOME-}} in /*) ;; *) return ;; esac
+  wd='' project='' target='' seen='' next=''
+  for arg do  # (not shift: "$@" is exec'd below)
+    case $next in
+      wd) wd=$arg; next=''; continue ;;
+      project) project=$arg; next=''; continue ;;
+    esac
+    case $arg in
+      --directory) next=wd ;;
+      --project) next=project ;;
+      -*) return ;;
+      *) if [ -z "$seen" ]; then seen=1; elif [ "$cmd" = run ]; then target=$arg; break; else return; fi ;;
+    esac
+  done
+  [ -z "$next" ] || return
+  case $wd in '') wd=$PWD ;; /*) ;; *) wd=$PWD/$wd ;; esac
+  case $project in '') dir=$wd ;; /*) dir=$project ;; *) dir=$wd/$project ;; esac
+  case $dir/ in */./*|*/../*) return ;; esac
+  if [ "$cmd" = run ]; then  # a script (PEP 723) or a path: Python looks
+    case $target in ''|-|*/*|*.[pP][yY]|*.[pP][yY][wWcC]) return ;; esac
+    [ ! -e "$wd/$target" ] || return
+  fi
+  case ${{XDG_CACHE_HOME-}} in /*) v=$XDG_CACHE_HOME ;; *) v=$HOME/.cache ;; esac
+  v=$v/uv-shim/verdicts$dir/@verdict
+  UV_SHIM_VERDICT=$v; export UV_SHIM_VERDICT  # Python writes it there when no credential is needed
+  [ -f "$v" ] && [ -O "$v" ] && [ -x "$real_uv" ] && [ ! -d "$real_uv" ] || return
+  {{
+    read -r line && [ "$line" = "uv-shim-verdict {version} none" ] || return
+    read -r line && [ "$dir" -ef "$line" ] || return
+    read -r line || return
+    [ "$line" = "$HOME|${{XDG_CONFIG_HOME-}}|${{XDG_CONFIG_DIRS-}}|${{UV_SHIM_CONFIG-}}|${{UV_SHIM_TEAM_CONFIG-}}" ] || return
+    while read -r line; do
+      case $line in
+        +*) [ -e "${{line#+}}" ] && [ ! "${{line#+}}" -nt "$v" ] || return ;;
+        -*) [ ! -e "${{line#-}}" ] || return ;;
+        =*[!A-Z0-9_]*) return ;;
+        =*) eval "[ -z \\"\\${{${{line#=}}-}}\\" ]" || return ;;
+        *) return ;;
+      esac
+    done
+  }} < "$v"
+  unset UV_SHIM_VERDICT
+  UV_SHIM_PID=$$ exec "$real_uv" "$@"
+}}
 if [ "${{UV_SHIM_DISABLE:-}}" != 1 ]; then
   # The subcommand: the first word that is not an option (nor the value of a global option).
   cmd='' skip=''
@@ -53,6 +107,9 @@ if [ "${{UV_SHIM_DISABLE:-}}" != 1 ]; then
         fi ;;
     esac
   done
+  case $cmd in
+    run|sync|lock) verdict "$@" ;;  # execs the real uv when this project's verdict allows it
+  esac
   case $cmd in
     {commands})
       UV_SHIM_LAUNCHER=$0 exec "$shim_python" -I "$shim_entry" "$@" ;;
