@@ -17,10 +17,11 @@ from . import faults
 TEMP_MARK = ".uv-shim-tmp."
 
 
-def replace_file(path: Path, data: bytes, mode=None) -> None:
+def replace_file(path: Path, data: bytes, mode=None, times=None) -> None:
     """Write `data` to `path` so that readers see the old or the new content, never a mix.
 
-    The mode of the existing file is kept (or `mode` for a new file).
+    The mode of the existing file is kept (or `mode` for a new file). `times` (atime,
+    mtime) are set before the rename, so that no reader sees the new file with another time.
     """
     path = Path(path)
     if mode is None:
@@ -44,6 +45,8 @@ def replace_file(path: Path, data: bytes, mode=None) -> None:
             _sync(handle.fileno())
         if not hasattr(os, "fchmod"):  # pragma: no cover - Windows
             os.chmod(tmp, mode)
+        if times is not None:
+            os.utime(tmp, times)
         faults.reached("atomic.before-rename")
         os.replace(tmp, path)
         faults.reached("atomic.after-rename")
@@ -74,7 +77,7 @@ def remove_leftovers(directory: Path) -> int:
         if TEMP_MARK not in name:
             continue
         pid = name.rpartition(TEMP_MARK)[2].partition(".")[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
             try:
                 os.unlink(os.path.join(directory, name))
                 removed += 1
@@ -83,7 +86,16 @@ def remove_leftovers(directory: Path) -> int:
     return removed
 
 
-def _alive(pid: int) -> bool:
-    import psutil
+def pid_alive(pid: int) -> bool:
+    """Is process `pid` still running (ours or not)?"""
+    if os.name == "nt":  # pragma: no cover - no signal 0 there
+        import psutil
 
-    return psutil.pid_exists(pid)
+        return psutil.pid_exists(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, as another user's
+    return True

@@ -29,6 +29,7 @@ import os
 from pathlib import Path
 
 from . import netrc, paths, urls
+from .atomic import pid_alive
 from .errors import ShimError, debug, warn
 from .private_files import private_dir, write_private
 from .providers.uv_config import index_env_prefix
@@ -206,20 +207,6 @@ def base_dir() -> Path:
     return paths.state_dir() / "handoff"
 
 
-def _alive(pid: int) -> bool:
-    if os.name == "nt":  # pragma: no cover
-        import psutil
-
-        return psutil.pid_exists(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_stale(base: Path, prefix: str = "") -> None:
     """Remove the directories (ours) of uv processes that have ended."""
     import shutil
@@ -231,7 +218,7 @@ def remove_stale(base: Path, prefix: str = "") -> None:
     prefix += _dir_prefix()
     for name in names:
         pid = name[len(prefix):].split("-", 1)[0]
-        if not (name.startswith(prefix) and pid.isdigit()) or (int(pid) != os.getpid() and _alive(int(pid))):
+        if not (name.startswith(prefix) and pid.isdigit()) or (int(pid) != os.getpid() and pid_alive(int(pid))):
             continue
         try:
             if os.lstat(base / name).st_uid == os.getuid():

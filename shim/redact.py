@@ -40,17 +40,16 @@ def scrub(text: str) -> str:
 
 
 def _split_by_hand(url: str):
-    """What urlsplit refuses (`[` in a password, characters that NFKC turns into `#`):
-    the authority runs from `://` to the first `/`, `?` or `#`, userinfo to its last `@`."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
+    """What urlsplit refuses (`[` in a password, characters that NFKC turns into `#`): cut
+    the authority by hand, as urls.py does for uv's reading of a URL."""
+    from .urls import split_authority
+
+    found = split_authority(url)
+    if found is None or found[1] is None:
         return url, None, None
-    end = min([i for i in (rest.find(c) for c in "/?#") if i >= 0], default=len(rest))
-    userinfo, at, hostport = rest[:end].rpartition("@")
-    if not at:
-        return url, None, None
+    _, userinfo, clean = found
     user, colon, password = userinfo.partition(":")
-    return f"{scheme}://{hostport}{rest[end:]}", (user or None), (password if colon else None)
+    return clean, (user or None), (password if colon else None)
 
 
 def split_userinfo(url: str):

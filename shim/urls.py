@@ -83,7 +83,7 @@ def _resolve_dots(path: str) -> str:
     return resolved
 
 
-def _split(url: str):
+def split_authority(url: str):
     """(scheme, userinfo or None, the rest as `scheme://host[:port]/path?query#fragment`).
 
     The authority is cut at its last "@" by hand, as uv's parser does, so that a password
@@ -104,7 +104,7 @@ def parse(url) -> "Url | None":
     """Parse an http(s) URL; None for anything else or anything malformed (bad port, no host)."""
     if not isinstance(url, str) or "://" not in url:
         return None
-    scheme, userinfo, plain = _split(url.strip())
+    scheme, userinfo, plain = split_authority(url.strip())
     try:
         parts = urlsplit(plain)
         port = parts.port
@@ -126,7 +126,7 @@ def parse(url) -> "Url | None":
 
 def strip_userinfo(url: str) -> str:
     """The URL with its userinfo removed and every other character as written."""
-    found = _split(url) if "@" in url else None
+    found = split_authority(url) if "@" in url else None
     return found[2] if found and found[1] is not None else url
 
 

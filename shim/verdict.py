@@ -28,6 +28,7 @@ anything it cannot vouch for sends the command to Python, which decides afresh.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import sys
 import time
 
@@ -169,18 +170,8 @@ def _store(path: str, data: bytes, stamp: int) -> None:
         private_dir(base, "uv-shim's verdict cache")
     except ShimError:
         return
-    directory = os.path.dirname(path)
-    os.makedirs(directory, mode=0o700, exist_ok=True)
-    tmp = f"{path}.uv-shim-tmp.{os.getpid()}.{os.urandom(8).hex()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.utime(tmp, (stamp, stamp))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from .atomic import replace_file
+
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    # its time is set before it appears: the launcher compares the watched files with it
+    replace_file(Path(path), data, mode=0o600, times=(stamp, stamp))
