@@ -285,6 +285,17 @@ def _keep_users_netrc_for_the_rest(user_text: str, drop: set, store: dict, in_pl
 
 
 
+class HandOff:
+    """What one hand_over gave uv (verdict.py replays a store for the project's next commands)."""
+
+    def __init__(self, directory, files: dict, supplies: list, variables: dict, entries: dict):
+        self.directory, self.files, self.supplies = directory, files, supplies
+        self.variables, self.entries = variables, entries
+
+
+HANDED = []  # one HandOff per hand_over that gave uv anything, in this process
+
+
 def hand_over(supplies: list, in_play: list, environ: dict, uv_version: tuple) -> None:
     """Give uv the supplies' credentials through `environ`; raise ShimError (exit 2) when a
     credential could only be handed over in a way that might reach another index."""
@@ -299,6 +310,8 @@ def hand_over(supplies: list, in_play: list, environ: dict, uv_version: tuple) -
             in_play_hosts = {u.host for u in (urls.parse(i.url) for i in in_play) if u is not None}
             netrc_text = netrc.render(user_text, entries, drop=drop, keep_default_for=in_play_hosts - drop)
     if not store and netrc_text is None:
+        if variables:
+            HANDED.append(HandOff(None, {}, supplies, variables, entries))
         return
     files = {}
     if store:
@@ -306,6 +319,7 @@ def hand_over(supplies: list, in_play: list, environ: dict, uv_version: tuple) -
     if netrc_text is not None:
         files["netrc"] = netrc_text.encode("utf-8")
     directory = _write_handoff(files)
+    HANDED.append(HandOff(directory, files, supplies, variables, entries))
     if store:
         environ["UV_CREDENTIALS_DIR"] = str(directory)
         debug("credentials handed to uv through its credential store (UV_CREDENTIALS_DIR) for "

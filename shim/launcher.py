@@ -76,18 +76,18 @@ def run(args: list) -> None:
 
             verdict_path = verdict.wanted(os.environ, parsed)  # the launcher asks for one: run/sync/lock
             started = verdict.record() if verdict_path else 0
+            outcome = verdict.Outcome("none", real=real)
             if needs_no_index(parsed, env):
                 verdict_path = None  # offline, --no-sync...: says nothing about the project
             elif may_need_credentials(parsed, env):
-                from .errors import WARNINGS
                 from .project_commands import prepare
 
-                before = (list(args), dict(env), len(WARNINGS))
-                args, env = prepare(parsed, args, real)
-                if (list(args), dict(env), len(WARNINGS)) != before:
-                    verdict_path = None  # a credential was handed over, or a warning given
+                if verdict_path:  # what prepare reads and hands over decides what the launcher may replay
+                    args, env, outcome = verdict.watch(prepare, parsed, args, real)
+                else:
+                    args, env = prepare(parsed, args, real)
             if verdict_path:
-                verdict.write(verdict_path, parsed, os.environ, started)
+                verdict.write(verdict_path, parsed, os.environ, started, outcome)
     exec_uv(real, args, env)
 
 

@@ -36,8 +36,10 @@ if [ "${{UV_SHIM_PID:-}}" = "$$" ]; then
   UV_SHIM_LAUNCHER=$0 exec "$shim_python" -I "$shim_entry" "$@"
 fi
 # `uv run CMD`, `uv sync`, `uv lock` (only --directory/--project as options): when the verdict
-# Python left for this project (shim/verdict.py) still holds, the project needs no credential.
+# Python left for this project (shim/verdict.py) still holds, exec the real uv at once: with no
+# credential ("none"), or with the credential store Python prepared for it ("store"), while it is fresh.
 # `-nt`/`-ef` are in every sh uv-shim targets (dash, bash, ash, zsh); where missing, `[` fails: Python.
+# The launcher's own variables start with _uvs_: a variable the user exported reaches uv unchanged.
 # shellcheck disable=SC3013,SC2094
 verdict() {{
   unset UV_SHIM_VERDICT
@@ -46,71 +48,91 @@ ${{UV_INDEX_URL-}}${{UV_EXTRA_INDEX_URL-}}${{UV_FIND_LINKS-}}${{UV_NO_INDEX-}}${
     ?*) return ;;
   esac
   case ${{HOME-}} in /*) ;; *) return ;; esac
-  wd='' project='' target='' seen='' next=''
-  for arg do  # (not shift: "$@" is exec'd below)
-    case $next in
-      wd) wd=$arg; next=''; continue ;;
-      project) project=$arg; next=''; continue ;;
+  _uvs_wd='' _uvs_project='' _uvs_target='' _uvs_seen='' _uvs_next=''
+  for _uvs_arg do  # (not shift: "$@" is exec'd below)
+    case $_uvs_next in
+      wd) _uvs_wd=$_uvs_arg; _uvs_next=''; continue ;;
+      project) _uvs_project=$_uvs_arg; _uvs_next=''; continue ;;
     esac
-    case $arg in
-      --directory) next=wd ;;
-      --project) next=project ;;
+    case $_uvs_arg in
+      --directory) _uvs_next=wd ;;
+      --project) _uvs_next=project ;;
       -*) return ;;
-      *) if [ -z "$seen" ]; then seen=1; elif [ "$cmd" = run ]; then target=$arg; break; else return; fi ;;
+      *) if [ -z "$_uvs_seen" ]; then _uvs_seen=1; elif [ "$_uvs_cmd" = run ]; then _uvs_target=$_uvs_arg; break
+         else return; fi ;;
     esac
   done
-  [ -z "$next" ] || return
-  case $wd in '') wd=$PWD ;; /*) ;; *) wd=$PWD/$wd ;; esac
-  case $project in '') dir=$wd ;; /*) dir=$project ;; *) dir=$wd/$project ;; esac
-  case $dir/ in */./*|*/../*) return ;; esac
-  if [ "$cmd" = run ]; then  # a script (PEP 723) or a path: Python looks
-    case $target in ''|-|*/*|*.[pP][yY]|*.[pP][yY][wWcC]) return ;; esac
-    [ ! -e "$wd/$target" ] || return
+  [ -z "$_uvs_next" ] || return
+  case $_uvs_wd in '') _uvs_wd=$PWD ;; /*) ;; *) _uvs_wd=$PWD/$_uvs_wd ;; esac
+  case $_uvs_project in '') _uvs_dir=$_uvs_wd ;; /*) _uvs_dir=$_uvs_project ;; *) _uvs_dir=$_uvs_wd/$_uvs_project ;; esac
+  case $_uvs_dir/ in */./*|*/../*) return ;; esac
+  if [ "$_uvs_cmd" = run ]; then  # a script (PEP 723) or a path: Python looks
+    case $_uvs_target in ''|-|*/*|*.[pP][yY]|*.[pP][yY][wWcC]) return ;; esac
+    [ ! -e "$_uvs_wd/$_uvs_target" ] || return
   fi
-  case ${{XDG_CACHE_HOME-}} in /*) v=$XDG_CACHE_HOME ;; *) v=$HOME/.cache ;; esac
-  v=$v/uv-shim/verdicts$dir/@verdict
-  UV_SHIM_VERDICT=$v; export UV_SHIM_VERDICT  # Python writes it there when no credential is needed
-  [ -f "$v" ] && [ -O "$v" ] && [ -x "$real_uv" ] && [ ! -d "$real_uv" ] || return
+  case ${{XDG_CACHE_HOME-}} in /*) _uvs_v=$XDG_CACHE_HOME ;; *) _uvs_v=$HOME/.cache ;; esac
+  _uvs_v=$_uvs_v/uv-shim/verdicts$_uvs_dir/@verdict
+  UV_SHIM_VERDICT=$_uvs_v; export UV_SHIM_VERDICT  # Python writes the verdict there
+  [ -f "$_uvs_v" ] && [ -O "$_uvs_v" ] && [ -x "$real_uv" ] && [ ! -d "$real_uv" ] || return
+  _uvs_store='' _uvs_netrc=''
   {{
-    read -r line && [ "$line" = "uv-shim-verdict {version} none" ] || return
-    read -r line && [ "$dir" -ef "$line" ] || return
-    read -r line || return
-    [ "$line" = "$HOME|${{XDG_CONFIG_HOME-}}|${{XDG_CONFIG_DIRS-}}|${{UV_SHIM_CONFIG-}}|${{UV_SHIM_TEAM_CONFIG-}}" ] || return
-    while read -r line; do
-      case $line in
-        +*) [ -e "${{line#+}}" ] && [ ! "${{line#+}}" -nt "$v" ] || return ;;
-        -*) [ ! -e "${{line#-}}" ] || return ;;
-        =*[!A-Z0-9_]*) return ;;
-        =*) eval "[ -z \\"\\${{${{line#=}}-}}\\" ]" || return ;;
+    IFS= read -r _uvs_line || return
+    case $_uvs_line in "uv-shim-verdict {version} none"|"uv-shim-verdict {version} store") ;; *) return ;; esac
+    IFS= read -r _uvs_line && [ "$_uvs_dir" -ef "$_uvs_line" ] || return
+    IFS= read -r _uvs_line && [ "$_uvs_line" = "$real_uv" ] || return
+    IFS= read -r _uvs_line || return
+    _uvs_sig="$HOME|${{XDG_CONFIG_HOME-}}|${{XDG_CONFIG_DIRS-}}|${{UV_SHIM_CONFIG-}}|${{UV_SHIM_TEAM_CONFIG-}}"
+    [ "$_uvs_line" = "$_uvs_sig" ] || return
+    while IFS= read -r _uvs_line; do
+      case $_uvs_line in
+        +*) [ -e "${{_uvs_line#+}}" ] && [ ! "${{_uvs_line#+}}" -nt "$_uvs_v" ] || return ;;
+        -*) [ ! -e "${{_uvs_line#-}}" ] || return ;;
+        [=?!]*)  # =NAME: empty; ?NAME=VALUE: set, to exactly VALUE; !NAME: unset
+          _uvs_n=${{_uvs_line#?}}; _uvs_n=${{_uvs_n%%=*}}
+          case $_uvs_n in ''|[0-9]*|*[!A-Za-z0-9_]*) return ;; esac
+          eval "_uvs_set=\\${{$_uvs_n+x}} _uvs_val=\\${{$_uvs_n-}}"
+          case $_uvs_line in
+            =*) [ -z "$_uvs_val" ] || return ;;
+            !*) [ -z "$_uvs_set" ] || return ;;
+            *) [ "$_uvs_set" = x ] && [ "$_uvs_val" = "${{_uvs_line#*=}}" ] || return ;;
+          esac ;;
+        @/*)  # the store Python prepared: `uv-PID` marks it in use and is "now" for its deadline
+          _uvs_store=${{_uvs_line#@}}
+          {{ true >"$_uvs_store/uv-$$"; }} 2>/dev/null && [ "$_uvs_store/deadline" -nt "$_uvs_store/uv-$$" ] || return ;;
+        '>NETRC='/*) _uvs_netrc=${{_uvs_line#*=}} ;;
         *) return ;;
       esac
     done
-  }} < "$v"
+  }} < "$_uvs_v"
   unset UV_SHIM_VERDICT
+  if [ -n "$_uvs_store" ]; then
+    UV_CREDENTIALS_DIR=$_uvs_store; export UV_CREDENTIALS_DIR
+    if [ -n "$_uvs_netrc" ]; then NETRC=$_uvs_netrc; export NETRC; fi
+  fi
   UV_SHIM_PID=$$ exec "$real_uv" "$@"
 }}
 if [ "${{UV_SHIM_DISABLE:-}}" != 1 ]; then
   # The subcommand: the first word that is not an option (nor the value of a global option).
-  cmd='' skip=''
-  for arg do
-    if [ -n "$skip" ]; then skip=''; continue; fi
-    case $arg in
-      {value_options}) skip=1 ;;
+  _uvs_cmd='' _uvs_skip=''
+  for _uvs_arg do
+    if [ -n "$_uvs_skip" ]; then _uvs_skip=''; continue; fi
+    case $_uvs_arg in
+      {value_options}) _uvs_skip=1 ;;
       -*){group_value_options} ;;
       *)
-        if [ -z "$cmd" ]; then
-          cmd=$arg
-          case $cmd in {groups}) ;; *) break ;; esac
+        if [ -z "$_uvs_cmd" ]; then
+          _uvs_cmd=$_uvs_arg
+          case $_uvs_cmd in {groups}) ;; *) break ;; esac
         else
-          cmd="$cmd $arg"
+          _uvs_cmd="$_uvs_cmd $_uvs_arg"
           break
         fi ;;
     esac
   done
-  case $cmd in
+  case $_uvs_cmd in
     run|sync|lock) verdict "$@" ;;  # execs the real uv when this project's verdict allows it
   esac
-  case $cmd in
+  case $_uvs_cmd in
     {commands})
       UV_SHIM_LAUNCHER=$0 exec "$shim_python" -I "$shim_entry" "$@" ;;
   esac
@@ -188,8 +210,8 @@ def _group_value_options(groups, global_values: set) -> str:
         key = SUBCOMMANDS["uv"][group]
         extra = sorted(o for o in VALUE_OPTIONS.get(key, "").split() if o.startswith("--") and o not in global_values)
         if extra:
-            arms.append(f'{group}) case $arg in {"|".join(extra)}) skip=1 ;; esac ;;')
-    return f" case $cmd in {' '.join(arms)} esac" if arms else ""
+            arms.append(f'{group}) case $_uvs_arg in {"|".join(extra)}) _uvs_skip=1 ;; esac ;;')
+    return f" case $_uvs_cmd in {' '.join(arms)} esac" if arms else ""
 
 
 def entry_script(name: str) -> str:

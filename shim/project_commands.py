@@ -22,7 +22,7 @@ DEFAULT_PUBLISH_URL = "https://upload.pypi.org/legacy/"
 
 def prepare(parsed, args: list, real: str):
     """(argv, environment) to exec the real uv with."""
-    environ = dict(os.environ)
+    environ = os.environ.copy()  # (verdict.watch notes what is read from it)
     try:
         config = config_mod.load()
     except ConfigError as exc:  # uv itself would run: say what is wrong, and let it

@@ -69,13 +69,17 @@ def key_name(provider: str, key: dict) -> str:
     return safe[:150] + "--" + hashlib.sha256(joined.encode()).hexdigest()[:32]
 
 
-def is_fresh(entry: dict, now: float = None) -> bool:
-    now = time.time() if now is None else now
+def fresh_until(entry: dict) -> float:
+    """When an entry stops being fresh: half its life, or MIN_LEFT before expiry if sooner
+    (0 when it has no times)."""
     expires, issued = entry.get("expires_at"), entry.get("issued_at")
     if not isinstance(expires, (int, float)) or not isinstance(issued, (int, float)):
-        return False
-    left = expires - now
-    return left > MIN_LEFT and left > (expires - issued) / 2
+        return 0.0
+    return min(expires - MIN_LEFT, expires - (expires - issued) / 2)
+
+
+def is_fresh(entry: dict, now: float = None) -> bool:
+    return fresh_until(entry) > (time.time() if now is None else now)
 
 
 def read(name: str):
@@ -149,7 +153,9 @@ def get_or_fetch(name: str, fetch, describe: dict, wait: float = None):
     def cached():
         entry = read(name)
         if entry and is_fresh(entry) and isinstance(entry.get("password"), str):
-            return Credential(entry.get("username", ""), entry["password"], entry["expires_at"])
+            found = Credential(entry.get("username", ""), entry["password"], entry["expires_at"])
+            found.fresh_until = fresh_until(entry)
+            return found
         return None
 
     try:

@@ -1,28 +1,45 @@
-"""Per-project verdicts: "this project needs no credential", checked by the sh launcher alone.
+"""Per-project verdicts, checked by the sh launcher alone: `uv run CMD`, `uv sync` and `uv lock`
+(no option but `--directory` / `--project`) exec the real uv without starting Python.
 
-When `uv run CMD`, `uv sync` or `uv lock` (no option but `--directory` / `--project`) find
-that no provider covers any index in play, Python writes a verdict the launcher can check
-with shell built-ins only, so the next such command execs the real uv without Python:
+Python writes one after deciding a project afresh, when the decision can be replayed:
+
+- `none`: no provider covers any index in play; uv runs as it is.
+- `store`: every credential handed over came from the token cache (fresh until a known
+  time) or from files the verdict watches (`STATIC` providers, for at most 12 hours), and
+  reached uv through uv's credential store alone. The store is copied into a private
+  directory of its own (`$XDG_CACHE_HOME/uv-shim/stores/s-*`, 0700, files 0600) that the
+  launcher hands to uv as `UV_CREDENTIALS_DIR` (and `NETRC`, when the user's netrc had to
+  be filtered), until its deadline: when the token cache would refresh the first of them.
 
     $XDG_CACHE_HOME/uv-shim/verdicts/<project dir as given>/@verdict      (0600, dirs 0700)
 
-    uv-shim-verdict VERSION none            the launcher's own version, and the answer
+    uv-shim-verdict VERSION none|store      the launcher's own version, and the kind
     /physical/project/dir                   `[ "$dir" -ef LINE ]`: a symlink moved elsewhere misses
+    /path/of/the/real/uv                    the launcher's `real_uv` (UV_SHIM_REAL_UV included)
     HOME|XDG_CONFIG_HOME|XDG_CONFIG_DIRS|UV_SHIM_CONFIG|UV_SHIM_TEAM_CONFIG   must be equal
     +/a/file   exists, and is not newer than the verdict (`-nt`)
     -/a/file   does not exist
     =NAME      the variable is empty (UV_INDEX_<NAME>_PASSWORD / _USERNAME of named user indexes)
+    ?NAME=VAL  the variable is set, to exactly VAL (every variable the decision read)
+    !NAME      the variable is unset
+    @/store    (store) `true > /store/uv-$$` (the launcher's PID, which uv keeps: the store is in
+               use) must be older than /store/deadline, whose mtime is the deadline
+    >NETRC=/store/netrc   (store) also hand uv this netrc
 
 The files are every file the decision opened or listed (recorded with an audit hook, so
 whatever the index discovery reads is watched without it having to say so), the
 pyproject.toml / uv.toml of every directory from the project up to `/`, the user and
-system uv.toml and uv-shim's config files, the directory of each watched file that
+system uv.toml, uv-shim's config files and the real uv, the directory of each watched file that
 exists (a file moved in with an old mtime changes its directory) and the project
-directory's parent (the project replaced by a symlink to another tree changes it). The verdict's mtime
-is set two seconds before the decision started, so a file changed during or after it
-(timestamps at whole seconds included) is always newer. The launcher also requires a
-fixed list of variables to be empty (UV_INDEX, UV_CONFIG_FILE, UV_PROJECT, ...);
-anything it cannot vouch for sends the command to Python, which decides afresh.
+directory's parent (the project replaced by a symlink to another tree changes it). The
+variables are every one the decision read (os.environ is swapped for a recorder while it
+runs); a decision that read a secret from the environment, or listed it, gets no verdict.
+The verdict's mtime is set two seconds before the decision started, so a file changed
+during or after it (timestamps at whole seconds included) is always newer; the store's
+files get that time too, so a `uv auth login` that writes into the store also misses.
+The launcher also requires a fixed list of variables to be empty (UV_INDEX,
+UV_CONFIG_FILE, UV_PROJECT, ...); anything it cannot vouch for sends the command to
+Python, which decides afresh.
 """
 
 from __future__ import annotations
@@ -40,6 +57,12 @@ KEYS = ("uv__run", "uv__sync", "uv__lock")
 ALLOWED_OPTIONS = {"--directory", "--project"}
 SIGNATURE = ("HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "UV_SHIM_CONFIG", "UV_SHIM_TEAM_CONFIG")
 MARGIN = 2  # seconds the verdict's mtime is set before the decision started
+MAX_LIFE = 12 * 3600  # a store is handed out this long at most (STATIC credentials included)
+MIN_LIFE = 60  # a store fresh for less than this is not worth writing
+GRACE = 3600  # a store past its deadline is removed this long after it, once no uv that got it runs
+HANDED_VARIABLES = {"UV_CREDENTIALS_DIR", "NETRC"}  # what a store verdict may give uv
+# variables whose value is a secret by their name (a verdict never holds one)
+_SECRET_NAME = r"(?i)(passw|secret|token|endpoints|(^|_)key$)"
 
 _reads = []
 _recording = False
@@ -51,10 +74,18 @@ def root() -> str:
     return str(cache_dir() / "verdicts")
 
 
+def stores_root() -> Path:
+    from .token_cache import cache_dir
+
+    return cache_dir() / "stores"
+
+
 def clear() -> None:
+    """Forget every verdict and every store (`uv-shim credentials --clear`)."""
     import shutil
 
     shutil.rmtree(root(), ignore_errors=True)
+    shutil.rmtree(stores_root(), ignore_errors=True)
 
 
 def wanted(environ, parsed):
@@ -85,12 +116,153 @@ def record() -> float:
     return time.time()
 
 
+# ---- what the decision read from the environment -----------------------------------------------
+
+class _Reads:
+    def __init__(self):
+        self.on = True
+        self.values = {}  # name: value when first read (None: unset)
+        self.written = set()
+        self.listed = False
+
+
+try:
+    from collections.abc import MutableMapping
+except ImportError:  # pragma: no cover
+    MutableMapping = object
+
+
+class _Recorder(MutableMapping):
+    """os.environ (or a copy of it) noting each variable read while `reads.on`."""
+
+    def __init__(self, backing, reads: _Reads):
+        self._backing = backing
+        self._reads = reads
+
+    def _note(self, key):
+        reads = self._reads
+        if reads.on and key not in reads.written and key not in reads.values:
+            reads.values[key] = self._backing.get(key)
+
+    def __getitem__(self, key):
+        self._note(key)
+        return self._backing[key]
+
+    def get(self, key, default=None):
+        self._note(key)
+        return self._backing.get(key, default)
+
+    def __contains__(self, key):
+        self._note(key)
+        return key in self._backing
+
+    def __setitem__(self, key, value):
+        if self._reads.on:
+            self._reads.written.add(key)
+        self._backing[key] = value
+
+    def __delitem__(self, key):
+        self._note(key)
+        if self._reads.on:
+            self._reads.written.add(key)
+        del self._backing[key]
+
+    def __iter__(self):
+        if self._reads.on:
+            self._reads.listed = True
+        return iter(self._backing)
+
+    def __len__(self):
+        return len(self._backing)
+
+    def copy(self):
+        return _Recorder(dict(self._backing), self._reads)
+
+
+class Outcome:
+    """What a decision allows the launcher to replay: kind "none" or "store", or nothing (kind None)."""
+
+    def __init__(self, kind, reads=None, handed=None, real=None):
+        self.kind, self.reads, self.handed, self.real = kind, reads, handed, real
+
+
+def watch(prepare, parsed, args: list, real: str):
+    """Run `prepare(parsed, args, real)` noting what it read from the environment; returns
+    (args, environ, Outcome)."""
+    from .errors import WARNINGS
+
+    warned = len(WARNINGS)
+    handoff = sys.modules.get(__package__ + ".handoff")
+    handed_before = len(handoff.HANDED) if handoff else 0
+    before = dict(os.environ)
+    reads = _Reads()
+    saved = os.environ
+    os.environ = _Recorder(saved, reads)
+    try:
+        new_args, environ = prepare(parsed, args, real)
+    finally:
+        os.environ = saved
+        reads.on = False
+    after = dict(environ._backing) if isinstance(environ, _Recorder) else dict(environ)
+    changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    handoff = sys.modules.get(__package__ + ".handoff")
+    handed = handoff.HANDED[handed_before:] if handoff else []
+    if len(WARNINGS) != warned or list(new_args) != list(args) or reads.listed:
+        return new_args, after, Outcome(None)
+    if not changed and not handed:
+        return new_args, after, Outcome("none", reads.values, real=real)
+    if len(handed) == 1 and _replayable(handed[0], changed, after):
+        return new_args, after, Outcome("store", reads.values, handed[0], real)
+    return new_args, after, Outcome(None)
+
+
+def _replayable(handed, changed: set, after: dict) -> bool:
+    """Did uv get its credentials through a store alone, each of them fresh until a known time?"""
+    from .handoff import STORE_FILE
+
+    if handed.variables or handed.entries or STORE_FILE not in handed.files or changed - HANDED_VARIABLES:
+        return False
+    if after.get("UV_CREDENTIALS_DIR") != str(handed.directory):
+        return False
+    return all(getattr(s.credential, "fresh_until", None) or getattr(s.provider, "STATIC", False)
+               for s in handed.supplies)
+
+
+def _deadline(handed, now: float) -> float:
+    times = [getattr(s.credential, "fresh_until", None) or now + MAX_LIFE for s in handed.supplies]
+    return min(times + [now + MAX_LIFE])
+
+
+def _environment_lines(values: dict):
+    """`?NAME=VALUE` / `!NAME` for each variable read, or None when one cannot be written safely
+    (a name sh cannot check, a value on more than one line, a secret)."""
+    import re
+
+    from .redact import redact_text
+
+    lines = []
+    for name in sorted(values):
+        value = values[name]
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            return None
+        if value is None:
+            lines.append(f"!{name}")
+            continue
+        if "\n" in value or "\r" in value or "\0" in value or redact_text(value) != value \
+                or (value and re.search(_SECRET_NAME, name)):
+            return None  # (the one redaction path says: a secret, or userinfo in a URL)
+        lines.append(f"?{name}={value}")
+    return lines
+
+
+# ---- the files that decide -----------------------------------------------------------------------
+
 def _own_files() -> tuple:
     here = os.path.dirname(os.path.abspath(__file__))
     return tuple({here, sys.prefix, sys.base_prefix, sys.exec_prefix, "/proc", "/dev", "/sys"})
 
 
-def _watched(parsed, environ) -> list:
+def _watched(parsed, environ, outcome) -> list:
     from .project import ancestors, start_dir
 
     start = start_dir(parsed, environ)
@@ -102,7 +274,13 @@ def _watched(parsed, environ) -> list:
         if not directory:
             break
         files.append(os.path.join(directory, "uv", "uv.toml"))
+    if outcome.real:
+        files.append(outcome.real)
     own = _own_files()
+    if outcome.handed is not None:  # the hand-off of this one run: written by it, not read
+        from .handoff import base_dir
+
+        own += (str(base_dir()), str(outcome.handed.directory))
     files += [p for p in _reads if p and not p.startswith(own)]
     return files
 
@@ -115,20 +293,30 @@ def _variables(parsed, environ) -> list:
     return sorted(f"{index_env_prefix(n)}_{part}" for n in names for part in ("USERNAME", "PASSWORD"))
 
 
-def write(path: str, parsed, environ, started: float) -> None:
-    """Write the "no credential needed" verdict; silently nothing when it cannot vouch for it."""
+def write(path: str, parsed, environ, started: float, outcome: Outcome) -> None:
+    """Write the verdict `outcome` allows; silently nothing when it cannot vouch for it."""
     global _recording
     from .project import start_dir
 
     try:
+        if outcome.kind is None:
+            return
         variables = _variables(parsed, environ)
         _recording = False
         stamp = int(started) - MARGIN
-        lines = ["uv-shim-verdict " + _version() + " none", os.path.realpath(start_dir(parsed, environ)),
+        lines = ["uv-shim-verdict " + _version() + " " + outcome.kind,
+                 os.path.realpath(start_dir(parsed, environ)), outcome.real or "",
                  "|".join(environ.get(k, "") for k in SIGNATURE)]
         lines += [f"={name}" for name in variables]
-        seen = set()
-        for name in _watched(parsed, environ):
+        if outcome.reads is not None:
+            read = _environment_lines(outcome.reads)
+            if read is None:
+                return
+            lines += read
+        from .token_cache import cache_dir
+
+        seen = {str(cache_dir())}  # token files are written in place, never moved in with an old time
+        for name in _watched(parsed, environ, outcome):
             name = os.path.abspath(name)
             if name in seen:
                 continue
@@ -146,6 +334,12 @@ def write(path: str, parsed, environ, started: float) -> None:
                 if mtime >= stamp:
                     return  # changed too recently to vouch for: the next run writes it
                 lines.append(f"+{entry}")
+        if outcome.kind == "store":
+            now = time.time()
+            deadline = _deadline(outcome.handed, now)
+            if deadline - now < MIN_LIFE:
+                return
+            lines += _store_lines(_new_store(outcome.handed, stamp, deadline), outcome.handed)
         if any("\n" in line or "\r" in line for line in lines):
             return
         _store(path, ("\n".join(lines) + "\n").encode(), stamp)
@@ -175,3 +369,65 @@ def _store(path: str, data: bytes, stamp: int) -> None:
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     # its time is set before it appears: the launcher compares the watched files with it
     replace_file(Path(path), data, mode=0o600, times=(stamp, stamp))
+
+
+# ---- the stores a verdict hands to uv ---------------------------------------------------------------
+
+def _new_store(handed, stamp: int, deadline: float) -> Path:
+    """A new private directory with the hand-off's files (mtime `stamp`) and `deadline`."""
+    import tempfile
+
+    from .errors import ShimError
+    from .private_files import private_dir, write_private
+
+    try:
+        base = private_dir(stores_root(), "uv-shim's credential stores")
+    except ShimError as exc:
+        raise OSError(exc.message) from None
+    remove_spent(base)
+    directory = Path(tempfile.mkdtemp(prefix="s-", dir=base))
+    for name, data in handed.files.items():
+        write_private(directory / name, data)
+        os.utime(directory / name, (stamp, stamp))
+    write_private(directory / "deadline", b"")
+    os.utime(directory / "deadline", (deadline, deadline))
+    return directory
+
+
+def _store_lines(directory: Path, handed) -> list:
+    lines = [f"+{directory / name}" for name in sorted(handed.files)]
+    lines.append(f"@{directory}")
+    if "netrc" in handed.files:
+        lines.append(f">NETRC={directory / 'netrc'}")
+    return lines
+
+
+def remove_spent(base: Path) -> None:
+    """Remove the stores past their deadline (by GRACE) that no running uv was given."""
+    import shutil
+
+    from .atomic import pid_alive
+
+    now = time.time()
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return
+    for name in names:
+        directory = base / name
+        if not name.startswith("s-"):
+            continue
+        try:
+            try:
+                deadline = os.stat(directory / "deadline").st_mtime
+            except FileNotFoundError:  # being written, or left half-written by a killed run
+                deadline = os.stat(directory).st_mtime
+            if deadline + GRACE > now:
+                continue
+            users = [n[3:] for n in os.listdir(directory) if n.startswith("uv-")]
+        except OSError:
+            continue
+        # (this process's own PID: the launcher marked the store before finding it spent)
+        if any(pid.isdigit() and int(pid) != os.getpid() and pid_alive(int(pid)) for pid in users):
+            continue
+        shutil.rmtree(directory, ignore_errors=True)

@@ -30,6 +30,9 @@ A provider is a module in `shim/providers/` with:
                                               before expiry, fetched once under a per-key lock.
     deadline(settings) -> seconds             optional: the longest a fetch may take (the cache lock
                                               waits that long for another process's fetch)
+    STATIC = False                            optional: True when the credential comes only from
+                                              files and variables (no expiry): a project's verdict
+                                              may then hand it to uv for up to 12 hours (verdict.py)
 
 and is listed once in `shim/providers/__init__.py`. Callers never call `fetch` directly:
 `obtain(provider, url, settings)` below goes through the cache when the provider opts in.
@@ -41,12 +44,13 @@ from ..errors import ShimError, debug
 
 
 class Credential:
-    __slots__ = ("username", "password", "expires_at")
+    __slots__ = ("username", "password", "expires_at", "fresh_until")
 
     def __init__(self, username: str, password: str, expires_at=None):
         self.username = username
         self.password = password
         self.expires_at = expires_at  # epoch seconds, when the provider knows it
+        self.fresh_until = None  # epoch seconds: when the token cache would fetch it again
         # Whatever a provider hands out is scrubbed from everything printed from now on
         # (a lone user name, `https://TOKEN@host`, is the token itself).
         from ..redact import add_secret

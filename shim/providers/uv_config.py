@@ -15,6 +15,7 @@ from .base import Credential
 NAME = "uv-config"
 KEYS = {}
 EXPLICIT = False  # only discovered, never named in [[credential]]
+STATIC = True  # from the user's uv.toml, the command line or UV_INDEX_* (watched by a verdict)
 REQUIRED = ()
 
 

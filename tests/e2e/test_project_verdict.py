@@ -201,3 +201,242 @@ def test_a_project_path_that_becomes_a_link_to_another_project(box, tmp_path):
     box.project.rename(tmp_path / "release-1")
     box.project.symlink_to(other)
     box.synced_with_credential()
+
+
+# ---- covered projects: the store verdict ------------------------------------------------------------
+
+class Covered:
+    """A project whose index the `command` provider covers with a JSON `expires_at` (cached)."""
+
+    def __init__(self, box, lifetime=3600):
+        self.box = box
+        sandbox = box.sandbox
+        self.calls = sandbox.root / "provider-calls"
+        self.token_file = sandbox.write("secrets/token", TOKEN + "\n")
+        self.lifetime = lifetime
+        script = sandbox.write("bin-extra/token-json", f"""#!/bin/sh
+echo call >> "{self.calls}"
+t=$(cat "{self.token_file}")
+exp=$(( $(date +%s) + {lifetime} ))
+printf '{{"username": "aws", "password": "%s", "expires_at": %s}}\\n' "$t" "$exp"
+""")
+        script.chmod(0o755)
+        self.config = (f'[[credential]]\nurl = "{box.private.origin}"\nprovider = "command"\n'
+                       f'command = ["{script}"]\n')
+        sandbox.shim_config(self.config)
+        box.pyproject(box.private.url)
+
+    def provider_calls(self) -> int:
+        return len(self.calls.read_text().splitlines()) if self.calls.exists() else 0
+
+    def settle(self):
+        """Sync (the provider runs), age everything, then one command through Python writes the verdict."""
+        box = self.box
+        done = box.uv("sync")
+        assert done.returncode == 0, done.stderr
+        box.age()
+        written = box.uv("lock")
+        assert written.returncode == 0, written.stderr
+        assert self.verdict().startswith("uv-shim-verdict ") and " store\n" in self.verdict().split("\n", 1)[0] + "\n"
+
+    def verdict(self) -> str:
+        found = list((self.box.sandbox.home / ".cache/uv-shim/verdicts").rglob("@verdict"))
+        return found[0].read_text() if found else ""
+
+    def store(self) -> Path:
+        line = next(x for x in self.verdict().splitlines() if x.startswith("@"))
+        return Path(line[1:])
+
+    def sync_fetches_with_credential(self, fast: bool):
+        """Remove corp-lib, sync: the private index must serve it to the handed-over credential."""
+        box = self.box
+        box.uninstall()
+        before, seen = box.python_starts(), len(box.private.requests)
+        done = box.uv("sync")
+        assert done.returncode == 0, done.stderr
+        assert (box.python_starts() == before) is fast, "fast path expected" if fast else "Python expected"
+        assert any(status == 200 and auth for _, status, auth in box.private.requests[seen:])
+        return done
+
+
+@pytest.fixture
+def covered(box):
+    return Covered(box)
+
+
+def test_covered_project_settles_without_python_and_without_requests(covered):
+    box = covered.box
+    covered.settle()
+    before, seen = box.python_starts(), len(box.private.requests)
+    for args in (("run", "python", "-c", "print('hi')"), ("sync",), ("lock",)) * 2:
+        done = box.uv(*args)
+        assert done.returncode == 0, done.stderr
+    assert box.python_starts() == before, "a covered project with a cached credential still started Python"
+    assert box.private.requests[seen:] == [], "a synced project made requests of its own"
+    assert covered.provider_calls() == 1
+
+
+def test_the_fast_path_hands_the_credential_to_uv_through_the_store(covered):
+    box = covered.box
+    covered.settle()
+    covered.sync_fetches_with_credential(fast=True)
+    store = covered.store()
+    assert oct(store.stat().st_mode & 0o777) == "0o700"
+    assert oct((store / "credentials.toml").stat().st_mode & 0o777) == "0o600"
+    assert TOKEN not in covered.verdict()
+    # what a program started by `uv run` sees: the directory, never the token
+    shown = box.uv("run", "python", "-c", "import os; print(sorted(os.environ.items()))")
+    assert shown.returncode == 0, shown.stderr
+    assert TOKEN not in shown.stdout and f"'UV_CREDENTIALS_DIR', '{store}'" in shown.stdout
+
+
+def test_a_store_past_its_deadline_goes_to_python_which_writes_a_new_one(covered):
+    box = covered.box
+    covered.settle()
+    old = covered.store()
+    past = time.time() - 10
+    os.utime(old / "deadline", (past, past))  # time travel: the token cache's refresh time has come
+    covered.sync_fetches_with_credential(fast=False)
+    box.age()
+    assert box.uv("lock").returncode == 0
+    assert covered.store() != old
+    covered.sync_fetches_with_credential(fast=True)
+
+
+def test_editing_the_shim_config_of_a_covered_project(covered):
+    """The index now takes another token, from another command: the next sync must use it."""
+    box = covered.box
+    covered.settle()
+    box.private.rotate("other-token-9c2")
+    other = box.sandbox.write("bin-extra/other-json", "#!/bin/sh\n"
+                              "echo '{\"username\": \"aws\", \"password\": \"other-token-9c2\", \"expires_at\": 4102444800}'\n")
+    other.chmod(0o755)
+    box.sandbox.shim_config(covered.config.replace(str(box.sandbox.root / "bin-extra/token-json"), str(other)))
+    covered.sync_fetches_with_credential(fast=False)
+
+
+@pytest.mark.parametrize("change", ["user uv.toml", "project uv.toml", "pyproject.toml"])
+def test_a_covered_project_whose_settings_change_goes_to_python(covered, change):
+    box = covered.box
+    covered.settle()
+    if change == "user uv.toml":
+        box.sandbox.uv_toml("# edited\n")
+    elif change == "project uv.toml":
+        box.sandbox.write("proj/uv.toml", "# new\n")
+    else:
+        box.pyproject(box.private.url)  # the same text, written again
+    covered.sync_fetches_with_credential(fast=False)
+
+
+def test_a_variable_the_decision_read_changes(covered):
+    box = covered.box
+    covered.settle()
+    read = [x[1:].split("=", 1)[0] for x in covered.verdict().splitlines() if x[:1] in "?!"]
+    assert "XDG_CACHE_HOME" in read and "UV_CREDENTIALS_DIR" in read, read
+    before = box.python_starts()
+    assert box.uv("lock", env={"UV_CREDENTIALS_DIR": str(box.sandbox.root / "elsewhere")}).returncode == 0
+    assert box.python_starts() == before + 1
+
+
+def test_uv_auth_writing_into_the_store_sends_the_next_command_to_python(covered):
+    box = covered.box
+    covered.settle()
+    store = covered.store()
+    with open(store / "credentials.toml", "a") as handle:  # what `uv auth login` in a `uv run` program does
+        handle.write("\n")
+    covered.sync_fetches_with_credential(fast=False)
+
+
+def test_another_real_uv_goes_to_python(covered, tmp_path):
+    box = covered.box
+    covered.settle()
+    other = tmp_path / "other-uv"
+    other.symlink_to(box.sandbox.real_uv)
+    before = box.python_starts()
+    assert box.uv("lock", env={"UV_SHIM_REAL_UV": str(other)}).returncode == 0
+    assert box.python_starts() == before + 1
+
+
+def test_credentials_clear_forgets_the_stores(covered):
+    box = covered.box
+    covered.settle()
+    store = covered.store()
+    cleared = box.sandbox.run([box.sandbox.shim_home / "bin" / "uv-shim", "credentials", "--clear"])
+    assert cleared.returncode == 0, cleared.stderr
+    assert not store.exists()
+    covered.sync_fetches_with_credential(fast=False)
+
+
+def test_a_credential_the_cache_does_not_keep_gets_no_store_verdict(box):
+    """A command provider with no expiry runs every time: nothing may replay its credential."""
+    box.sandbox.shim_config(box.covering)
+    box.pyproject(box.private.url)
+    assert box.uv("sync").returncode == 0
+    box.age()
+    assert box.uv("lock").returncode == 0
+    assert not list((box.sandbox.home / ".cache/uv-shim/verdicts").rglob("@verdict"))
+
+
+@pytest.mark.parametrize("name", ["dir", "cmd", "v", "line", "arg"])
+def test_a_variable_the_user_exported_reaches_the_program_unchanged(box, name):
+    """The launcher's own sh variables once had these names: plain uv passes them on untouched."""
+    box.sandbox.shim_config(box.covering)
+    box.pyproject(box.public.url)
+    box.settled()
+    script = f"import os; print(os.environ.get({name!r}))"
+    plain = box.sandbox.real("--directory", box.project, "run", "python", "-c", script, env={name: "mine"})
+    shimmed = box.uv("run", "python", "-c", script, env={name: "mine"})
+    assert plain.stdout == shimmed.stdout == "mine\n", (plain.stdout, shimmed.stdout)
+
+
+SHELLS = {"dash": ["dash"], "bash": ["bash", "--posix"], "zsh": ["zsh", "--emulate", "sh"]}
+
+
+@pytest.mark.parametrize("shell", sorted(SHELLS))
+def test_the_store_verdict_in_each_sh(covered, shell):
+    """The launcher is /bin/sh: dash on Debian, bash on macOS and many distributions, zsh where chosen."""
+    argv = SHELLS[shell]
+    if not shutil.which(argv[0]):
+        pytest.skip(f"{argv[0]} is not installed")
+    box = covered.box
+    covered.settle()
+    box.uninstall()
+    before, seen = box.python_starts(), len(box.private.requests)
+    done = box.sandbox.run([*argv, box.sandbox.shim, "--directory", box.project, "sync"])
+    assert done.returncode == 0 and done.stderr.count("uv-shim") == 0, done.stderr
+    assert box.python_starts() == before
+    assert any(status == 200 and auth for _, status, auth in box.private.requests[seen:])
+    os.utime(covered.store() / "deadline", (1, 1))  # past its deadline: each shell goes to Python
+    assert box.sandbox.run([*argv, box.sandbox.shim, "--directory", box.project, "lock"]).returncode == 0
+    assert box.python_starts() == before + 1
+
+
+def test_a_secret_the_decision_read_is_never_written_into_a_verdict(box):
+    """`UV_INDEX_MAIN_PASSWORD` given by the user: uv uses it; no verdict may hold it (none is written)."""
+    box.sandbox.shim_config(box.covering)
+    box.pyproject(box.private.url)
+    env = {"UV_INDEX_MAIN_USERNAME": "aws", "UV_INDEX_MAIN_PASSWORD": TOKEN}
+    assert box.uv("sync", env=env).returncode == 0
+    box.age()
+    for _ in range(2):
+        assert box.uv("lock", env=env).returncode == 0
+    cache = box.sandbox.home / ".cache"
+    assert not list(cache.rglob("@verdict"))
+    assert not any(TOKEN in p.read_text(errors="replace") for p in cache.rglob("*") if p.is_file()
+                   and "verdicts" in str(p))
+
+
+def test_spent_stores_are_removed_once_no_uv_uses_them(covered):
+    box = covered.box
+    covered.settle()
+    box.age()
+    old = covered.store()
+    (old / "uv-999999999").touch()  # a uv that has ended (no such PID)
+    os.utime(old / "deadline", (1, 1))
+    live = old.parent / "s-live"
+    live.mkdir()
+    (live / "deadline").touch()
+    os.utime(live / "deadline", (1, 1))
+    (live / f"uv-{os.getpid()}").touch()  # a uv that still runs (this test's own PID)
+    assert box.uv("lock").returncode == 0  # Python: writes a new store, removes the spent one
+    assert not old.exists() and live.exists() and covered.store() != old
