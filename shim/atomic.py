@@ -17,11 +17,13 @@ from . import faults
 TEMP_MARK = ".uv-shim-tmp."
 
 
-def replace_file(path: Path, data: bytes, mode=None, times=None) -> None:
+def replace_file(path: Path, data: bytes, mode=None, times=None, durable: bool = True) -> None:
     """Write `data` to `path` so that readers see the old or the new content, never a mix.
 
     The mode of the existing file is kept (or `mode` for a new file). `times` (atime,
     mtime) are set before the rename, so that no reader sees the new file with another time.
+    `durable=False` skips the fsync, for files that do not outlive this boot's processes
+    (readers still never see a mix: that is the rename's doing).
     """
     path = Path(path)
     if mode is None:
@@ -42,7 +44,8 @@ def replace_file(path: Path, data: bytes, mode=None, times=None) -> None:
             handle.flush()
             if hasattr(os, "fchmod"):
                 os.fchmod(handle.fileno(), mode)
-            _sync(handle.fileno())
+            if durable:
+                _sync(handle.fileno())
         if not hasattr(os, "fchmod"):  # pragma: no cover - Windows
             os.chmod(tmp, mode)
         if times is not None:

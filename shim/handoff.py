@@ -209,8 +209,6 @@ def base_dir() -> Path:
 
 def remove_stale(base: Path, prefix: str = "") -> None:
     """Remove the directories (ours) of uv processes that have ended."""
-    import shutil
-
     try:
         names = os.listdir(base)
     except OSError:
@@ -222,6 +220,8 @@ def remove_stale(base: Path, prefix: str = "") -> None:
             continue
         try:
             if os.lstat(base / name).st_uid == os.getuid():
+                import shutil  # (only now: it costs milliseconds to import)
+
                 shutil.rmtree(base / name, ignore_errors=True)
         except OSError:
             pass
@@ -234,23 +234,23 @@ def _write_handoff(files: dict) -> Path:
     When the usual place cannot be used (a directory others can write, a full or read-only
     disk), a new directory with a random name in the temporary directory (made with O_EXCL,
     0700) serves instead: uv still gets its credentials, and a later run removes it."""
-    import tempfile
-
     try:
         base = private_dir(base_dir(), "uv-shim's hand-off directory")
         remove_stale(base)
         directory = private_dir(base / f"{_dir_prefix()}{os.getpid()}", "uv-shim's hand-off directory")
         for name, data in files.items():
-            write_private(directory / name, data)
+            write_private(directory / name, data, durable=False)  # for one process
         return directory
     except (OSError, ShimError) as exc:
         why = exc.message if isinstance(exc, ShimError) else f"{base_dir()}: {exc.strerror or exc}"
+        import tempfile  # (only for this fallback: it costs milliseconds to import)
+
         warn(f"{why}; uv gets its credentials from a new private directory in {tempfile.gettempdir()} instead")
     remove_stale(Path(tempfile.gettempdir()), "uv-shim-")
     try:
         directory = Path(tempfile.mkdtemp(prefix=f"uv-shim-{_dir_prefix()}{os.getpid()}-"))
         for name, data in files.items():
-            write_private(directory / name, data)
+            write_private(directory / name, data, durable=False)  # for one process
     except OSError as exc:
         raise ShimError(f"cannot hand the credentials to uv: no private directory can be written "
                         f"({exc.strerror or exc})", fix="free some disk space, or set XDG_STATE_HOME to a "

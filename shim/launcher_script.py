@@ -44,7 +44,8 @@ fi
 verdict() {{
   unset UV_SHIM_VERDICT
   case ${{UV_PROJECT-}}${{UV_WORKING_DIR-}}${{UV_CONFIG_FILE-}}${{UV_NO_CONFIG-}}${{UV_INDEX-}}${{UV_DEFAULT_INDEX-}}\
-${{UV_INDEX_URL-}}${{UV_EXTRA_INDEX_URL-}}${{UV_FIND_LINKS-}}${{UV_NO_INDEX-}}${{UV_SHIM_LOG-}}${{GITLAB_CI-}} in
+${{UV_INDEX_URL-}}${{UV_EXTRA_INDEX_URL-}}${{UV_FIND_LINKS-}}${{UV_NO_INDEX-}}${{UV_SHIM_LOG-}}${{GITLAB_CI-}}\
+${{UV_WORKING_DIRECTORY-}} in
     ?*) return ;;
   esac
   case ${{HOME-}} in /*) ;; *) return ;; esac
@@ -77,9 +78,10 @@ ${{UV_INDEX_URL-}}${{UV_EXTRA_INDEX_URL-}}${{UV_FIND_LINKS-}}${{UV_NO_INDEX-}}${
   _uvs_store='' _uvs_netrc=''
   {{
     IFS= read -r _uvs_line || return
-    case $_uvs_line in "uv-shim-verdict {version} none"|"uv-shim-verdict {version} store") ;; *) return ;; esac
+    case $_uvs_line in "{format} {version} none") _uvs_kind=none ;; "{format} {version} store") _uvs_kind=store ;;
+      *) return ;; esac
     IFS= read -r _uvs_line && [ "$_uvs_dir" -ef "$_uvs_line" ] || return
-    IFS= read -r _uvs_line && [ "$_uvs_line" = "$real_uv" ] || return
+    IFS= read -r _uvs_line && [ "$real_uv" -ef "$_uvs_line" ] || return  # the same file, however reached
     IFS= read -r _uvs_line || return
     _uvs_sig="$HOME|${{XDG_CONFIG_HOME-}}|${{XDG_CONFIG_DIRS-}}|${{UV_SHIM_CONFIG-}}|${{UV_SHIM_TEAM_CONFIG-}}"
     [ "$_uvs_line" = "$_uvs_sig" ] || return
@@ -96,16 +98,20 @@ ${{UV_INDEX_URL-}}${{UV_EXTRA_INDEX_URL-}}${{UV_FIND_LINKS-}}${{UV_NO_INDEX-}}${
             !*) [ -z "$_uvs_set" ] || return ;;
             *) [ "$_uvs_set" = x ] && [ "$_uvs_val" = "${{_uvs_line#*=}}" ] || return ;;
           esac ;;
-        @/*)  # the store Python prepared: `uv-PID` marks it in use and is "now" for its deadline
+        @/*)  # the verdict's directory: a new `uv-PID` marks it in use (a store) and is "now" for its deadline
           _uvs_store=${{_uvs_line#@}}
-          {{ true >"$_uvs_store/uv-$$"; }} 2>/dev/null && [ "$_uvs_store/deadline" -nt "$_uvs_store/uv-$$" ] || return ;;
+          set -C  # (an old marker of a reused PID keeps its old time: Python then)
+          {{ true >"$_uvs_store/uv-$$"; }} 2>/dev/null || {{ set +C; return; }}
+          set +C
+          [ "$_uvs_store/deadline" -nt "$_uvs_store/uv-$$" ] || return ;;
         '>NETRC='/*) _uvs_netrc=${{_uvs_line#*=}} ;;
         *) return ;;
       esac
     done
   }} < "$_uvs_v"
+  [ -n "$_uvs_store" ] || return  # every verdict has a deadline
   unset UV_SHIM_VERDICT
-  if [ -n "$_uvs_store" ]; then
+  if [ "$_uvs_kind" = store ]; then
     UV_CREDENTIALS_DIR=$_uvs_store; export UV_CREDENTIALS_DIR
     if [ -n "$_uvs_netrc" ]; then NETRC=$_uvs_netrc; export NETRC; fi
   fi
@@ -194,7 +200,9 @@ def render(real: str, python: str, entry: str) -> str:
     commands = _sh_words(INTERCEPTED)
     groups = sorted({c.split()[0] for c in commands if " " in c})
     global_values = sorted(o for o in VALUE_OPTIONS["uv"].split() if o.startswith("--"))
-    return TEMPLATE.format(version=__version__, real_uv=shlex.quote(real), python=shlex.quote(python),
+    from .verdict import FORMAT
+
+    return TEMPLATE.format(version=__version__, format=FORMAT, real_uv=shlex.quote(real), python=shlex.quote(python),
                            entry=shlex.quote(entry), value_options="|".join(global_values),
                            group_value_options=_group_value_options(groups, set(global_values)),
                            groups="|".join(groups), commands=_case_pattern(commands))

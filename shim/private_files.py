@@ -145,12 +145,12 @@ def private_dir(path, what: str) -> Path:
                     fix=f"remove it (rm -r {shlex.quote(str(path))}); uv-shim makes it again, private")
 
 
-def write_private(path, data: bytes) -> None:
+def write_private(path, data: bytes, durable: bool = True) -> None:
     """Replace `path` with `data`, mode 0600: random temp name in the same directory
-    (O_CREAT|O_EXCL|O_NOFOLLOW), fsync, rename; nothing left behind on failure."""
+    (O_CREAT|O_EXCL|O_NOFOLLOW), fsync (unless not `durable`), rename; nothing left behind on failure."""
     from .atomic import replace_file
 
-    replace_file(Path(path), data, mode=0o600)
+    replace_file(Path(path), data, mode=0o600, durable=durable)
 
 
 def read_private(path, limit: int) -> "bytes | None":

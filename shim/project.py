@@ -1,7 +1,9 @@
 """Where a project command's settings come from, found the way uv finds them.
 
-Project discovery starts at `--project` / UV_PROJECT, else `--directory` / UV_WORKING_DIR,
-else the working directory. Settings come from the nearest `uv.toml`, or `pyproject.toml`
+Project discovery starts at `--project` / UV_PROJECT, else `--directory` / UV_WORKING_DIR
+(or UV_WORKING_DIRECTORY, which uv 0.9.1 and later read when neither is given), else the
+working directory. uv changes into that directory first and then works from its physical
+path (getcwd), so a directory reached through a symlink is looked at from where it really is. Settings come from the nearest `uv.toml`, or `pyproject.toml`
 with a `[tool.uv]` table, at or above the workspace root (a `pyproject.toml` with
 `[tool.uv.workspace]` above the project), as uv does. Which indexes those settings
 bring is indexes.py's question.
@@ -10,9 +12,19 @@ bring is indexes.py's question.
 from __future__ import annotations
 
 import os
+import sys
 
 from . import toml_text
 from .errors import warn
+
+LOOKED_FOR = "uv_shim.looked_for"  # audit event: a file whose absence or presence decided something
+
+
+def is_file(path: str) -> bool:
+    """os.path.isfile, announced to audit hooks: verdict.py watches every file a decision looked
+    for (one that appears later, a new workspace member, changes the answer)."""
+    sys.audit(LOOKED_FOR, path)
+    return os.path.isfile(path)
 
 
 def read_toml(path: str):
@@ -27,8 +39,11 @@ def read_toml(path: str):
 
 
 def working_dir(parsed, environ) -> str:
-    """Where uv runs: `--directory` / UV_WORKING_DIR, else the current directory."""
-    return (parsed.values("--directory") or [environ.get("UV_WORKING_DIR", "")])[-1] or os.getcwd()
+    """Where uv runs: `--directory` / UV_WORKING_DIR / UV_WORKING_DIRECTORY, else the current
+    directory; physical, as uv sees it once it has changed into it."""
+    given = (parsed.values("--directory") or [environ.get("UV_WORKING_DIR", "")])[-1] \
+        or environ.get("UV_WORKING_DIRECTORY", "")
+    return os.path.realpath(given) if given else os.getcwd()
 
 
 def start_dir(parsed, environ) -> str:
@@ -128,7 +143,7 @@ def workspace_root(start: str) -> str:
     nearest, root = None, None
     for directory in ancestors(start):
         path = os.path.join(directory, "pyproject.toml")
-        if not os.path.isfile(path):
+        if not is_file(path):
             continue
         nearest = nearest or directory
         data = read_toml(path) or {}
@@ -154,7 +169,7 @@ def workspace_pyprojects(start: str) -> list:
     their `[[tool.uv.index]]` to lock and sync whatever settings file applies."""
     root = workspace_root(start)
     root_file = os.path.join(root, "pyproject.toml")
-    files = [root_file] if os.path.isfile(root_file) else []
+    files = [root_file] if is_file(root_file) else []
     data = read_toml(root_file) if files else None
     tool = data.get("tool") if isinstance(data, dict) else None
     uv = tool.get("uv") if isinstance(tool, dict) else None
@@ -163,11 +178,11 @@ def workspace_pyprojects(start: str) -> list:
         members = _globbed(root, workspace.get("members")) - _globbed(root, workspace.get("exclude"))
         for member in sorted(members):
             path = os.path.join(member, "pyproject.toml")
-            if os.path.isfile(path) and path not in files:
+            if is_file(path) and path not in files:
                 files.append(path)
     for directory in ancestors(os.path.abspath(start)):
         path = os.path.join(directory, "pyproject.toml")
-        if os.path.isfile(path):
+        if is_file(path):
             if path not in files:
                 files.append(path)
             break

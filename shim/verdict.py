@@ -5,41 +5,47 @@ Python writes one after deciding a project afresh, when the decision can be repl
 
 - `none`: no provider covers any index in play; uv runs as it is.
 - `store`: every credential handed over came from the token cache (fresh until a known
-  time) or from files the verdict watches (`STATIC` providers, for at most 12 hours), and
-  reached uv through uv's credential store alone. The store is copied into a private
-  directory of its own (`$XDG_CACHE_HOME/uv-shim/stores/s-*`, 0700, files 0600) that the
-  launcher hands to uv as `UV_CREDENTIALS_DIR` (and `NETRC`, when the user's netrc had to
-  be filtered), until its deadline: when the token cache would refresh the first of them.
+  time) or from files the verdict watches (`STATIC` providers), and reached uv through
+  uv's credential store alone. The store is copied into a private directory of its own
+  (`$XDG_CACHE_HOME/uv-shim/stores/s-*`, 0700, files 0600) that the launcher hands to uv
+  as `UV_CREDENTIALS_DIR` (and `NETRC`, when the user's netrc had to be filtered).
+
+Every verdict has a deadline: an hour (MAX_LIFE), or sooner when the token cache would
+refresh a credential it hands over. It is the mtime of `deadline` in the verdict's directory
+under `stores/` (for `none` the directory holds nothing else).
 
     $XDG_CACHE_HOME/uv-shim/verdicts/<project dir as given>/@verdict      (0600, dirs 0700)
 
-    uv-shim-verdict VERSION none|store      the launcher's own version, and the kind
+    uv-shim-verdict/2 VERSION none|store    the format, the launcher's own version, the kind
     /physical/project/dir                   `[ "$dir" -ef LINE ]`: a symlink moved elsewhere misses
-    /path/of/the/real/uv                    the launcher's `real_uv` (UV_SHIM_REAL_UV included)
+    /physical/path/of/the/real/uv           `[ "$real_uv" -ef LINE ]` (UV_SHIM_REAL_UV, links re-pointed)
     HOME|XDG_CONFIG_HOME|XDG_CONFIG_DIRS|UV_SHIM_CONFIG|UV_SHIM_TEAM_CONFIG   must be equal
     +/a/file   exists, and is not newer than the verdict (`-nt`)
     -/a/file   does not exist
     =NAME      the variable is empty (UV_INDEX_<NAME>_PASSWORD / _USERNAME of named user indexes)
     ?NAME=VAL  the variable is set, to exactly VAL (every variable the decision read)
     !NAME      the variable is unset
-    @/store    (store) `true > /store/uv-$$` (the launcher's PID, which uv keeps: the store is in
-               use) must be older than /store/deadline, whose mtime is the deadline
-    >NETRC=/store/netrc   (store) also hand uv this netrc
+    @/dir      a new `/dir/uv-$$` (the launcher's PID, which uv keeps: the store is in use; made
+               with noclobber, so a reused PID's old marker goes to Python) must be older than
+               /dir/deadline
+    >NETRC=/dir/netrc   (store) also hand uv this netrc
 
-The files are every file the decision opened or listed (recorded with an audit hook, so
-whatever the index discovery reads is watched without it having to say so), the
-pyproject.toml / uv.toml of every directory from the project up to `/`, the user and
-system uv.toml, uv-shim's config files and the real uv, the directory of each watched file that
-exists (a file moved in with an old mtime changes its directory) and the project
-directory's parent (the project replaced by a symlink to another tree changes it). The
-variables are every one the decision read (os.environ is swapped for a recorder while it
-runs); a decision that read a secret from the environment, or listed it, gets no verdict.
-The verdict's mtime is set two seconds before the decision started, so a file changed
-during or after it (timestamps at whole seconds included) is always newer; the store's
-files get that time too, so a `uv auth login` that writes into the store also misses.
-The launcher also requires a fixed list of variables to be empty (UV_INDEX,
-UV_CONFIG_FILE, UV_PROJECT, ...); anything it cannot vouch for sends the command to
-Python, which decides afresh.
+The files are every file the decision opened, listed or looked for (an audit hook, so
+whatever the index discovery reads is watched without it having to say so; project.is_file
+announces a file looked for), the pyproject.toml / uv.toml of every directory from the
+project up to `/`, the user and system uv.toml, uv-shim's config files and the real uv, the
+directory of each watched file that exists (a file moved in with an old mtime changes its
+directory) and the project directory's parent (the project replaced by a symlink to another
+tree changes it). The variables are every one the decision read (os.environ is swapped for
+a recorder while it runs); a decision that read a secret from the environment, or listed it,
+gets no verdict.
+The verdict's mtime is set two seconds before the decision started (by this clock or the
+filesystem's, whichever is behind), so a file changed during or after it (timestamps at
+whole seconds included) is always newer; the store's files get that time too, so a `uv auth
+login` that writes into the store also misses. A file copied in with its old mtime (`cp -p`,
+`tar x`, `rsync -a`) is not seen: the deadline bounds how long that lasts. The launcher also
+requires a fixed list of variables to be empty (UV_INDEX, UV_CONFIG_FILE, UV_PROJECT, ...);
+anything it cannot vouch for sends the command to Python, which decides afresh.
 """
 
 from __future__ import annotations
@@ -57,8 +63,11 @@ KEYS = ("uv__run", "uv__sync", "uv__lock")
 ALLOWED_OPTIONS = {"--directory", "--project"}
 SIGNATURE = ("HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "UV_SHIM_CONFIG", "UV_SHIM_TEAM_CONFIG")
 MARGIN = 2  # seconds the verdict's mtime is set before the decision started
-MAX_LIFE = 12 * 3600  # a store is handed out this long at most (STATIC credentials included)
-MIN_LIFE = 60  # a store fresh for less than this is not worth writing
+FORMAT = "uv-shim-verdict/2"  # first word of a verdict: a launcher reads only its own format
+# A verdict is replayed this long at most: what the launcher cannot see (a file copied in with
+# its old mtime by `cp -p`, `tar x` or `rsync -a`, a filesystem clock behind this one) lasts no longer.
+MAX_LIFE = 3600
+MIN_LIFE = 60  # a verdict good for less than this is not worth writing
 GRACE = 3600  # a store past its deadline is removed this long after it, once no uv that got it runs
 HANDED_VARIABLES = {"UV_CREDENTIALS_DIR", "NETRC"}  # what a store verdict may give uv
 # variables whose value is a secret by their name (a verdict never holds one)
@@ -100,8 +109,11 @@ def wanted(environ, parsed):
     return os.path.normpath(path)
 
 
+_EVENTS = ("open", "os.listdir", "os.scandir", "uv_shim.looked_for")  # (the last: project.LOOKED_FOR)
+
+
 def _hook(event, args):
-    if _recording and event in ("open", "os.listdir", "os.scandir") and args and isinstance(args[0], (str, bytes)):
+    if _recording and event in _EVENTS and args and isinstance(args[0], (str, bytes)):
         _reads.append(os.fsdecode(args[0]))
 
 
@@ -229,8 +241,10 @@ def _replayable(handed, changed: set, after: dict) -> bool:
 
 
 def _deadline(handed, now: float) -> float:
-    times = [getattr(s.credential, "fresh_until", None) or now + MAX_LIFE for s in handed.supplies]
-    return min(times + [now + MAX_LIFE])
+    """MAX_LIFE from now, or sooner when the token cache would refresh a credential handed over."""
+    supplies = handed.supplies if handed is not None else []
+    return min([now + MAX_LIFE] + [s.credential.fresh_until for s in supplies
+                                   if getattr(s.credential, "fresh_until", None)])
 
 
 def _environment_lines(values: dict):
@@ -275,7 +289,7 @@ def _watched(parsed, environ, outcome) -> list:
             break
         files.append(os.path.join(directory, "uv", "uv.toml"))
     if outcome.real:
-        files.append(outcome.real)
+        files.append(os.path.realpath(outcome.real))
     own = _own_files()
     if outcome.handed is not None:  # the hand-off of this one run: written by it, not read
         from .handoff import base_dir
@@ -296,6 +310,7 @@ def _variables(parsed, environ) -> list:
 def write(path: str, parsed, environ, started: float, outcome: Outcome) -> None:
     """Write the verdict `outcome` allows; silently nothing when it cannot vouch for it."""
     global _recording
+    from .errors import ShimError
     from .project import start_dir
 
     try:
@@ -303,9 +318,10 @@ def write(path: str, parsed, environ, started: float, outcome: Outcome) -> None:
             return
         variables = _variables(parsed, environ)
         _recording = False
-        stamp = int(started) - MARGIN
-        lines = ["uv-shim-verdict " + _version() + " " + outcome.kind,
-                 os.path.realpath(start_dir(parsed, environ)), outcome.real or "",
+        # the stamp by the filesystem's clock too (a network filesystem's may be behind this one's)
+        stamp = int(min(started, _filesystem_now())) - MARGIN
+        lines = [f"{FORMAT} {_version()} {outcome.kind}",
+                 os.path.realpath(start_dir(parsed, environ)), os.path.realpath(outcome.real or "/"),
                  "|".join(environ.get(k, "") for k in SIGNATURE)]
         lines += [f"={name}" for name in variables]
         if outcome.reads is not None:
@@ -334,16 +350,15 @@ def write(path: str, parsed, environ, started: float, outcome: Outcome) -> None:
                 if mtime >= stamp:
                     return  # changed too recently to vouch for: the next run writes it
                 lines.append(f"+{entry}")
-        if outcome.kind == "store":
-            now = time.time()
-            deadline = _deadline(outcome.handed, now)
-            if deadline - now < MIN_LIFE:
-                return
-            lines += _store_lines(_new_store(outcome.handed, stamp, deadline), outcome.handed)
+        now = time.time()
+        deadline = _deadline(outcome.handed, now)
+        if deadline - now < MIN_LIFE:
+            return
+        lines += _store_lines(_new_store(outcome.handed, stamp, deadline), outcome.handed)
         if any("\n" in line or "\r" in line for line in lines):
             return
         _store(path, ("\n".join(lines) + "\n").encode(), stamp)
-    except (OSError, ValueError, UnicodeError):
+    except (OSError, ValueError, UnicodeError, ShimError):
         return  # a verdict is only ever an optimisation
     finally:
         _recording = False
@@ -373,8 +388,19 @@ def _store(path: str, data: bytes, stamp: int) -> None:
 
 # ---- the stores a verdict hands to uv ---------------------------------------------------------------
 
+def _filesystem_now() -> float:
+    """The time by the clock of the filesystem the verdicts are on: a new file's mtime."""
+    import tempfile
+
+    from .private_files import private_dir
+
+    with tempfile.NamedTemporaryFile(dir=private_dir(root(), "uv-shim's verdict cache"), prefix=".clock.") as probe:
+        return os.fstat(probe.fileno()).st_mtime
+
+
 def _new_store(handed, stamp: int, deadline: float) -> Path:
-    """A new private directory with the hand-off's files (mtime `stamp`) and `deadline`."""
+    """A new private directory with `deadline` (its mtime) and, for a store verdict, the
+    hand-off's files (mtime `stamp`)."""
     import tempfile
 
     from .errors import ShimError
@@ -386,7 +412,7 @@ def _new_store(handed, stamp: int, deadline: float) -> Path:
         raise OSError(exc.message) from None
     remove_spent(base)
     directory = Path(tempfile.mkdtemp(prefix="s-", dir=base))
-    for name, data in handed.files.items():
+    for name, data in (handed.files.items() if handed is not None else ()):
         write_private(directory / name, data)
         os.utime(directory / name, (stamp, stamp))
     write_private(directory / "deadline", b"")
@@ -395,9 +421,10 @@ def _new_store(handed, stamp: int, deadline: float) -> Path:
 
 
 def _store_lines(directory: Path, handed) -> list:
-    lines = [f"+{directory / name}" for name in sorted(handed.files)]
+    files = handed.files if handed is not None else {}
+    lines = [f"+{directory / name}" for name in sorted(files)]
     lines.append(f"@{directory}")
-    if "netrc" in handed.files:
+    if "netrc" in files:
         lines.append(f">NETRC={directory / 'netrc'}")
     return lines
 

@@ -237,7 +237,7 @@ printf '{{"username": "aws", "password": "%s", "expires_at": %s}}\\n' "$t" "$exp
         box.age()
         written = box.uv("lock")
         assert written.returncode == 0, written.stderr
-        assert self.verdict().startswith("uv-shim-verdict ") and " store\n" in self.verdict().split("\n", 1)[0] + "\n"
+        assert self.verdict().split("\n", 1)[0].split()[-1] == "store"
 
     def verdict(self) -> str:
         found = list((self.box.sandbox.home / ".cache/uv-shim/verdicts").rglob("@verdict"))
