@@ -1,14 +1,12 @@
-"""Review of d6ee49e (store verdicts): changes that should send the next `uv sync` / `uv lock`
-to Python (which hands the credential over) but that the launcher's replay does not notice.
+"""A review of the store verdicts (d6ee49e), as tests: changes that must send the next `uv sync`
+/ `uv lock` to Python (which hands the credential over), and attacks that held up.
 
 Each test states what a user sees: the command succeeds with the credential, as it does
 when Python decides afresh. Real uv, the loopback indexes and the harness of
-test_project_verdict.py (Box, Covered).
-
-On d6ee49e the tests without "(Held up.)" FAIL: each demonstrates a finding of the review
-(the `removed` / `cd` parameters are controls that pass: Python alone gets it right). The
-UV_WORKING_DIRECTORY and --directory-through-a-symlink tests fail on the Python path too
-(discovery, older than the verdict, which inherits it).
+test_project_verdict.py (Box, Covered). On d6ee49e the tests without "(Held up.)" failed;
+the `removed` / `cd` parameters are controls (Python alone). A file copied in with its old
+mtime (`cp -p`, `tar x`) cannot be seen by the launcher: those tests check that the
+verdict's deadline (an hour at most) bounds how long it lasts.
 """
 
 import os
@@ -78,7 +76,7 @@ def test_a_pyproject_toml_appearing_in_an_existing_workspace_member_directory(bo
     (box.project / "packages" / "new").mkdir(parents=True)
     box.settled()
     text = next((box.sandbox.home / ".cache/uv-shim/verdicts").rglob("@verdict")).read_text()
-    assert "packages/new/pyproject.toml" not in text  # the gap: not watched
+    assert "-" + str(box.project / "packages/new/pyproject.toml") in text.splitlines()  # looked for: watched
     _private_project(box, box.project / "packages" / "new")
     if verdict == "removed":  # the control: Python decides afresh and the lock works
         shutil.rmtree(box.sandbox.home / ".cache/uv-shim/verdicts")
@@ -89,10 +87,16 @@ def test_a_pyproject_toml_appearing_in_an_existing_workspace_member_directory(bo
     assert any(status == 200 and auth for _, status, auth in box.private.requests[seen:])
 
 
+def _deadline_passes(box):
+    """An hour later (time travel: every verdict's deadline moved into the past)."""
+    for deadline in (box.sandbox.home / ".cache/uv-shim/stores").glob("s-*/deadline"):
+        os.utime(deadline, (1, 1))
+
+
 def test_a_settings_file_replaced_in_place_with_an_older_mtime(box, tmp_path):
     """`cp -p` (also `rsync --inplace -t`, `touch -r`) onto the existing pyproject.toml: the
     content changes, its mtime goes back before the verdict, its directory is unchanged
-    (no rename). A "none" verdict has no deadline, so this lasts until the next edit."""
+    (no rename). The launcher cannot see it; the verdict's deadline (an hour) bounds it."""
     box.sandbox.shim_config(box.covering)
     box.pyproject(box.public.url)
     (tmp_path / "staging").mkdir()  # (not the project's parent, which the verdict watches)
@@ -102,6 +106,7 @@ def test_a_settings_file_replaced_in_place_with_an_older_mtime(box, tmp_path):
     past = time.time() - 3600
     os.utime(staged, (past, past))
     subprocess.run(["cp", "-p", str(staged), str(box.project / "pyproject.toml")], check=True)
+    _deadline_passes(box)
     box.synced_with_credential()
 
 
@@ -153,7 +158,7 @@ main()' "$entry" "$@"
 """).chmod(0o755)
     box.sandbox.shim_config(box.covering)
     box.pyproject(box.public.url)
-    assert box.uv("sync").returncode == 0  # (no aging needed: to the skewed clock every file is old)
+    box.settled()  # (aged first: by the filesystem's clock, which now bounds the stamp)
     before = box.python_starts()
     assert box.uv("lock").returncode == 0 and box.python_starts() == before  # the verdict holds
     box.pyproject(box.private.url)  # an ordinary edit, seconds after the verdict
@@ -205,7 +210,7 @@ def test_odd_characters_in_paths_and_recorded_values(tmp_path, indexes, shell): 
 def test_a_release_tarball_extracted_over_the_project(box, tmp_path):
     """`tar x` (like `rsync -a`) replaces pyproject.toml by a new file with the archive's
     mtime and then sets the project directory's mtime back to the archive's too: every
-    watched path is older than the verdict again, so the new settings are never read."""
+    watched path is older than the verdict again. The deadline (an hour) bounds it."""
     box.sandbox.shim_config(box.covering)
     box.pyproject(box.public.url)
     release = tmp_path / "release"
@@ -220,6 +225,7 @@ def test_a_release_tarball_extracted_over_the_project(box, tmp_path):
     subprocess.run(["tar", "-C", str(tmp_path), "-xf", str(release / "r.tar")], check=True)
     assert "127.0.0.1" in (box.project / "pyproject.toml").read_text() and box.private.url in (
         box.project / "pyproject.toml").read_text()
+    _deadline_passes(box)
     box.synced_with_credential()
 
 
