@@ -91,6 +91,15 @@ def find(shim_home: Path, shim_dirs=()) -> str:
     )
 
 
+def is_script(path: str) -> bool:
+    """A `#!` script (asdf, mise, a pyenv-style wrapper) may run another uv in every directory."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(2) == b"#!"
+    except OSError:
+        return False
+
+
 def version(path: str) -> tuple:
     """The real uv's version as a tuple, (0,) when it cannot be told.
 
@@ -101,10 +110,9 @@ def version(path: str) -> tuple:
     """
     try:
         info = os.stat(path)
-        with open(path, "rb") as handle:
-            script = handle.read(2) == b"#!"
     except OSError:
         return (0,)
+    script = is_script(path)
     key = f"{os.path.realpath(path)}|{info.st_size}|{info.st_mtime_ns}|{info.st_ino}"
     from .paths import state_dir
 

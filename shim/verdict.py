@@ -55,7 +55,7 @@ from pathlib import Path
 import sys
 import time
 
-from . import paths
+from . import paths, real_uv
 
 NAME = "@verdict"
 VARIABLE = "UV_SHIM_VERDICT"  # set by the launcher: where the verdict for this command lives
@@ -223,7 +223,8 @@ def watch(prepare, parsed, args: list, real: str):
         return new_args, after, Outcome(None)
     if not changed and not handed:
         return new_args, after, Outcome("none", reads.values, real=real)
-    if len(handed) == 1 and _replayable(handed[0], changed, after):
+    if len(handed) == 1 and _replayable(handed[0], changed, after) and not real_uv.is_script(real):
+        # (a wrapper script may run another uv, one that ignores the store, in another directory)
         return new_args, after, Outcome("store", reads.values, handed[0], real)
     return new_args, after, Outcome(None)
 

@@ -440,3 +440,18 @@ def test_spent_stores_are_removed_once_no_uv_uses_them(covered):
     (live / f"uv-{os.getpid()}").touch()  # a uv that still runs (this test's own PID)
     assert box.uv("lock").returncode == 0  # Python: writes a new store, removes the spent one
     assert not old.exists() and live.exists() and covered.store() != old
+
+
+def test_a_real_uv_that_is_a_wrapper_script_gets_no_store_verdict(box, tmp_path):
+    """asdf, mise, pyenv-style shims may run another uv in every directory (one older than
+    0.8.15 ignores the store): the credential goes through Python each time, and works."""
+    wrapper = tmp_path / "wrapper-uv"
+    wrapper.write_text(f'#!/bin/sh\nexec "{box.sandbox.real_uv}" "$@"\n')
+    wrapper.chmod(0o755)
+    box.sandbox.env["UV_SHIM_REAL_UV"] = str(wrapper)
+    covered = Covered(box)
+    assert box.uv("sync").returncode == 0
+    box.age()
+    assert box.uv("lock").returncode == 0
+    assert covered.verdict() == ""
+    covered.sync_fetches_with_credential(fast=False)
