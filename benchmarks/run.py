@@ -236,18 +236,20 @@ def launcher_rows(box, label, project, env, runs):
     import json
     import shutil
 
+    past = time.time() - 10  # a verdict vouches only for files more than 2 s old
     fake = box.root / "fake-uv" / "uv"
     if not fake.exists():
         fake.parent.mkdir()
         shutil.copy2("/bin/true", fake)
+        for path in (fake, fake.parent, box.root):
+            os.utime(path, (past, past))
     info = fake.stat()
     state = box.home / ".local" / "state" / "uv-shim"
     state.mkdir(parents=True, exist_ok=True)
     record = state / "real-uv-version.json"
     record.write_text(json.dumps(
         {"key": f"{os.path.realpath(fake)}|{info.st_size}|{info.st_mtime_ns}|{info.st_ino}", "version": NEWEST}))
-    past = time.time() - 10  # a verdict vouches only for files more than 2 s old
-    for path in (record, state, fake, fake.parent, box.root):
+    for path in (record, state):
         os.utime(path, (past, past))
     env = {**env, "UV_SHIM_REAL_UV": str(fake)}
     for argv in PROJECT_COMMANDS:

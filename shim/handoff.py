@@ -220,11 +220,22 @@ def remove_stale(base: Path, prefix: str = "") -> None:
             continue
         try:
             if os.lstat(base / name).st_uid == os.getuid():
-                import shutil  # (only now: it costs milliseconds to import)
-
-                shutil.rmtree(base / name, ignore_errors=True)
+                _remove_dir(base / name)
         except OSError:
             pass
+
+
+def _remove_dir(directory: Path) -> None:
+    """Remove a hand-off directory: a few plain files, so no shutil import (milliseconds) unless
+    something else is in it."""
+    try:
+        for name in os.listdir(directory):
+            os.unlink(directory / name)
+        os.rmdir(directory)
+    except OSError:
+        import shutil
+
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _write_handoff(files: dict) -> Path:
