@@ -38,11 +38,17 @@ def read_toml(path: str):
         return None
 
 
+WORKING_DIRECTORY_SINCE = (0, 9, 1)  # the first uv that reads UV_WORKING_DIRECTORY
+real_uv_version = None  # a function that tells the real uv's version (launcher.run sets it)
+
+
 def working_dir(parsed, environ) -> str:
-    """Where uv runs: `--directory` / UV_WORKING_DIR / UV_WORKING_DIRECTORY, else the current
-    directory; physical, as uv sees it once it has changed into it."""
-    given = (parsed.values("--directory") or [environ.get("UV_WORKING_DIR", "")])[-1] \
-        or environ.get("UV_WORKING_DIRECTORY", "")
+    """Where uv runs: `--directory` / UV_WORKING_DIR / UV_WORKING_DIRECTORY (uv 0.9.1 and later),
+    else the current directory; physical, as uv sees it once it has changed into it."""
+    given = (parsed.values("--directory") or [environ.get("UV_WORKING_DIR", "")])[-1]
+    if not given and environ.get("UV_WORKING_DIRECTORY"):
+        if real_uv_version is None or real_uv_version() >= WORKING_DIRECTORY_SINCE:
+            given = environ["UV_WORKING_DIRECTORY"]
     return os.path.realpath(given) if given else os.getcwd()
 
 

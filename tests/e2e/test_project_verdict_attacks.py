@@ -276,3 +276,19 @@ def test_concurrent_decisions_leave_one_working_verdict(box):
     stores = list((box.sandbox.home / ".cache/uv-shim/stores").iterdir())
     assert covered.store() in stores
     covered.sync_fetches_with_credential(fast=True)
+
+
+def test_uv_working_directory_is_ignored_as_uv_before_0_9_1_ignores_it(box, tmp_path):
+    """uv 0.8.15 syncs the current directory whatever UV_WORKING_DIRECTORY says: the shim must
+    decide for that project too, or uv gets no credential for its index."""
+    box.sandbox.env["UV_SHIM_REAL_UV"] = str(uv_binary("0.8.15"))
+    box.sandbox.shim_config(box.covering)
+    box.pyproject(box.private.url, named="main")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "pyproject.toml").write_text('[project]\nname = "e"\nversion = "0"\ndependencies = []\n')
+    seen = len(box.private.requests)
+    done = box.sandbox.uv("sync", env={"UV_WORKING_DIRECTORY": str(elsewhere)}, cwd=box.project)
+    assert done.returncode == 0, done.stderr[-600:]
+    assert any(status == 200 and auth for _, status, auth in box.private.requests[seen:])
+    assert not (elsewhere / ".venv").exists()  # (uv 0.8.15 did ignore the variable)
