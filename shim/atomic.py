@@ -97,7 +97,7 @@ def pid_alive(pid: int) -> bool:
         return psutil.pid_exists(pid)
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # (a number no PID can be: not running)
         return False
     except PermissionError:
         return True  # it exists, as another user's

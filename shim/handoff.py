@@ -30,6 +30,7 @@ from pathlib import Path
 
 from . import netrc, paths, urls
 from .atomic import pid_alive
+from .project import looked_for
 from .errors import ShimError, debug, warn
 from .private_files import private_dir, write_private
 from .providers.uv_config import index_env_prefix
@@ -140,7 +141,7 @@ def user_store_dir(environ) -> Path:
     legacy = paths.home() / "Library" / "Application Support" / "uv"
     import sys
 
-    if sys.platform == "darwin" and legacy.is_dir():
+    if sys.platform == "darwin" and looked_for(legacy, os.path.isdir):
         return legacy / "credentials"
     return paths.xdg_data_home() / "uv" / "credentials"
 

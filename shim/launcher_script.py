@@ -71,8 +71,17 @@ ${{UV_WORKING_DIRECTORY-}} in
     case $_uvs_target in ''|-|*/*|*.[pP][yY]|*.[pP][yY][wWcC]) return ;; esac
     [ ! -e "$_uvs_wd/$_uvs_target" ] || return
   fi
-  case ${{XDG_CACHE_HOME-}} in /*) _uvs_v=$XDG_CACHE_HOME ;; *) _uvs_v=$HOME/.cache ;; esac
-  _uvs_v=$_uvs_v/uv-shim/verdicts$_uvs_dir/@verdict
+  case ${{XDG_CACHE_HOME-}} in /*) _uvs_c=$XDG_CACHE_HOME/uv-shim ;; *) _uvs_c=$HOME/.cache/uv-shim ;; esac
+  # A uv that `uv run` starts (nox, tox, make) inherits the store or hand-off uv-shim gave the outer
+  # uv: it is not the user's own, and this command decides (and replays) as if it were not there.
+  for _uvs_n in UV_CREDENTIALS_DIR NETRC; do
+    eval "_uvs_val=\\${{$_uvs_n-}}"
+    case $_uvs_val in
+      "$_uvs_c"/stores/s-*|"${{XDG_RUNTIME_DIR:-/-}}"/uv-shim/uv-*|"${{XDG_STATE_HOME:-$HOME/.local/state}}"/uv-shim/handoff/uv-*)
+        unset "$_uvs_n" ;;
+    esac
+  done
+  _uvs_v=$_uvs_c/verdicts$_uvs_dir/@verdict
   UV_SHIM_VERDICT=$_uvs_v; export UV_SHIM_VERDICT  # Python writes the verdict there
   [ -f "$_uvs_v" ] && [ -O "$_uvs_v" ] && [ -x "$real_uv" ] && [ ! -d "$real_uv" ] || return
   _uvs_store='' _uvs_netrc=''
@@ -82,9 +91,6 @@ ${{UV_WORKING_DIRECTORY-}} in
       *) return ;; esac
     IFS= read -r _uvs_line && [ "$_uvs_dir" -ef "$_uvs_line" ] || return
     IFS= read -r _uvs_line && [ "$real_uv" -ef "$_uvs_line" ] || return  # the same file, however reached
-    IFS= read -r _uvs_line || return
-    _uvs_sig="$HOME|${{XDG_CONFIG_HOME-}}|${{XDG_CONFIG_DIRS-}}|${{UV_SHIM_CONFIG-}}|${{UV_SHIM_TEAM_CONFIG-}}"
-    [ "$_uvs_line" = "$_uvs_sig" ] || return
     while IFS= read -r _uvs_line; do
       case $_uvs_line in
         +*) [ -e "${{_uvs_line#+}}" ] && [ ! "${{_uvs_line#+}}" -nt "$_uvs_v" ] || return ;;

@@ -1,8 +1,8 @@
 """Where a project command's settings come from, found the way uv finds them.
 
 Project discovery starts at `--project` / UV_PROJECT, else `--directory` / UV_WORKING_DIR
-(or UV_WORKING_DIRECTORY, which uv 0.9.1 and later read when neither is given), else the
-working directory. uv changes into that directory first and then works from its physical
+/ UV_WORKING_DIRECTORY, else the working directory; each variable only when the real uv
+reads it (VARIABLE_SINCE). uv changes into that directory first and then works from its physical
 path (getcwd), so a directory reached through a symlink is looked at from where it really is. Settings come from the nearest `uv.toml`, or `pyproject.toml`
 with a `[tool.uv]` table, at or above the workspace root (a `pyproject.toml` with
 `[tool.uv.workspace]` above the project), as uv does. Which indexes those settings
@@ -20,11 +20,14 @@ from .errors import warn
 LOOKED_FOR = "uv_shim.looked_for"  # audit event: a file whose absence or presence decided something
 
 
-def is_file(path: str) -> bool:
-    """os.path.isfile, announced to audit hooks: verdict.py watches every file a decision looked
-    for (one that appears later, a new workspace member, changes the answer)."""
-    sys.audit(LOOKED_FOR, path)
-    return os.path.isfile(path)
+def looked_for(path, check=os.path.isfile) -> bool:
+    """`check(path)` (os.path.isfile), announced to audit hooks: verdict.py watches every file a
+    decision looked for (one that appears later, a new workspace member, changes the answer)."""
+    sys.audit(LOOKED_FOR, os.fspath(path))
+    return check(path)
+
+
+is_file = looked_for
 
 
 def read_toml(path: str):
@@ -38,23 +41,32 @@ def read_toml(path: str):
         return None
 
 
-WORKING_DIRECTORY_SINCE = (0, 9, 1)  # the first uv that reads UV_WORKING_DIRECTORY
+# The first uv that reads each variable (uv's source: the `env =` of --project / --directory,
+# and uv's main for UV_WORKING_DIRECTORY); an older uv ignores it, and so must the shim.
+VARIABLE_SINCE = {"UV_PROJECT": (0, 6, 11), "UV_WORKING_DIRECTORY": (0, 9, 1), "UV_WORKING_DIR": (0, 9, 14)}
 real_uv_version = None  # a function that tells the real uv's version (launcher.run sets it)
 
 
+def _read_by_uv(environ, name: str) -> str:
+    """The variable's value when it is set and the real uv reads it, else "" (the version is
+    asked only when the variable is set)."""
+    value = environ.get(name, "")
+    if value and real_uv_version is not None and real_uv_version() < VARIABLE_SINCE[name]:
+        return ""
+    return value
+
+
 def working_dir(parsed, environ) -> str:
-    """Where uv runs: `--directory` / UV_WORKING_DIR / UV_WORKING_DIRECTORY (uv 0.9.1 and later),
-    else the current directory; physical, as uv sees it once it has changed into it."""
-    given = (parsed.values("--directory") or [environ.get("UV_WORKING_DIR", "")])[-1]
-    if not given and environ.get("UV_WORKING_DIRECTORY"):
-        if real_uv_version is None or real_uv_version() >= WORKING_DIRECTORY_SINCE:
-            given = environ["UV_WORKING_DIRECTORY"]
+    """Where uv runs: `--directory` / UV_WORKING_DIR / UV_WORKING_DIRECTORY, else the current
+    directory; physical, as uv sees it once it has changed into it."""
+    given = (parsed.values("--directory") or [_read_by_uv(environ, "UV_WORKING_DIR")])[-1] \
+        or _read_by_uv(environ, "UV_WORKING_DIRECTORY")
     return os.path.realpath(given) if given else os.getcwd()
 
 
 def start_dir(parsed, environ) -> str:
     base = working_dir(parsed, environ)
-    project = (parsed.values("--project") or [environ.get("UV_PROJECT", "")])[-1]
+    project = (parsed.values("--project") or [_read_by_uv(environ, "UV_PROJECT")])[-1]
     return os.path.abspath(os.path.join(base, project) if project else base)
 
 

@@ -91,8 +91,15 @@ def find(shim_home: Path, shim_dirs=()) -> str:
     )
 
 
-def is_script(path: str) -> bool:
-    """A `#!` script (asdf, mise, a pyenv-style wrapper) may run another uv in every directory."""
+def is_dispatcher(path: str) -> bool:
+    """Might `path` run another uv in another directory? A `#!` script (asdf, pyenv-style
+    wrappers), a link to another program (mise's shims are links to `mise`), or anything in a
+    `shims` directory (proto's are copies of `proto-shim` named `uv`). Its version is then
+    never cached, and no verdict hands it a credential store."""
+    real = os.path.realpath(path)
+    if not os.path.basename(real).startswith("uv") or "shims" in (
+            os.path.basename(os.path.dirname(os.path.abspath(path))), os.path.basename(os.path.dirname(real))):
+        return True
     try:
         with open(path, "rb") as handle:
             return handle.read(2) == b"#!"
@@ -105,14 +112,14 @@ def version(path: str) -> tuple:
 
     `uv --version` costs a few milliseconds, so the answer is cached per binary (real path,
     size, modification time, inode) in the cache directory; `uv self update` replaces the
-    binary and so the key. A script (`#!`: asdf, mise, a pyenv-style wrapper) may run
-    another uv in every directory, so its answer is never cached.
+    binary and so the key. A dispatcher (is_dispatcher: asdf, mise, proto, a pyenv-style
+    wrapper) may run another uv in every directory, so its answer is never cached.
     """
     try:
         info = os.stat(path)
     except OSError:
         return (0,)
-    script = is_script(path)
+    script = is_dispatcher(path)
     key = f"{os.path.realpath(path)}|{info.st_size}|{info.st_mtime_ns}|{info.st_ino}"
     from .paths import state_dir
 

@@ -19,11 +19,10 @@ under `stores/` (for `none` the directory holds nothing else).
     uv-shim-verdict/2 VERSION none|store    the format, the launcher's own version, the kind
     /physical/project/dir                   `[ "$dir" -ef LINE ]`: a symlink moved elsewhere misses
     /physical/path/of/the/real/uv           `[ "$real_uv" -ef LINE ]` (UV_SHIM_REAL_UV, links re-pointed)
-    HOME|XDG_CONFIG_HOME|XDG_CONFIG_DIRS|UV_SHIM_CONFIG|UV_SHIM_TEAM_CONFIG   must be equal
     +/a/file   exists, and is not newer than the verdict (`-nt`)
     -/a/file   does not exist
     =NAME      the variable is empty (UV_INDEX_<NAME>_PASSWORD / _USERNAME of named user indexes)
-    ?NAME=VAL  the variable is set, to exactly VAL (every variable the decision read)
+    ?NAME=VAL  the variable is set, to exactly VAL (every variable the decision read, and SIGNATURE)
     !NAME      the variable is unset
     @/dir      a new `/dir/uv-$$` (the launcher's PID, which uv keeps: the store is in use; made
                with noclobber, so a reused PID's old marker goes to Python) must be older than
@@ -61,7 +60,7 @@ NAME = "@verdict"
 VARIABLE = "UV_SHIM_VERDICT"  # set by the launcher: where the verdict for this command lives
 KEYS = ("uv__run", "uv__sync", "uv__lock")
 ALLOWED_OPTIONS = {"--directory", "--project"}
-SIGNATURE = ("HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "UV_SHIM_CONFIG", "UV_SHIM_TEAM_CONFIG")
+SIGNATURE = ("HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "UV_SHIM_CONFIG", "UV_SHIM_TEAM_CONFIG")  # always recorded
 MARGIN = 2  # seconds the verdict's mtime is set before the decision started
 FORMAT = "uv-shim-verdict/2"  # first word of a verdict: a launcher reads only its own format
 # A verdict is replayed this long at most: what the launcher cannot see (a file copied in with
@@ -223,7 +222,7 @@ def watch(prepare, parsed, args: list, real: str):
         return new_args, after, Outcome(None)
     if not changed and not handed:
         return new_args, after, Outcome("none", reads.values, real=real)
-    if len(handed) == 1 and _replayable(handed[0], changed, after) and not real_uv.is_script(real):
+    if len(handed) == 1 and _replayable(handed[0], changed, after) and not real_uv.is_dispatcher(real):
         # (a wrapper script may run another uv, one that ignores the store, in another directory)
         return new_args, after, Outcome("store", reads.values, handed[0], real)
     return new_args, after, Outcome(None)
@@ -297,7 +296,28 @@ def _watched(parsed, environ, outcome) -> list:
 
         own += (str(base_dir()), str(outcome.handed.directory))
     files += [p for p in _reads if p and not p.startswith(own)]
-    return files
+    return files + sorted({d for p in files for d in _link_dirs(p)})
+
+
+def _link_dirs(path: str, limit: int = 40) -> set:
+    """The directories holding each symlink met on the way to `path` (links to links
+    included): a link re-pointed (`ln -sfn profiles/work ~/.config/uv`) changes them, even
+    when everything it now leads to is older than the verdict."""
+    found, todo = set(), [os.path.abspath(path)]
+    while todo and limit:
+        limit -= 1
+        parts = todo.pop().split(os.sep)
+        for i in range(2, len(parts) + 1):
+            prefix = os.sep.join(parts[:i])
+            if os.path.islink(prefix):
+                found.add(os.path.dirname(prefix))
+                try:
+                    target = os.path.join(os.path.dirname(prefix), os.readlink(prefix))
+                except OSError:
+                    break
+                todo.append(os.path.normpath(os.path.join(target, *parts[i:])))
+                break
+    return found
 
 
 def _variables(parsed, environ) -> list:
@@ -319,17 +339,18 @@ def write(path: str, parsed, environ, started: float, outcome: Outcome) -> None:
             return
         variables = _variables(parsed, environ)
         _recording = False
-        # the stamp by the filesystem's clock too (a network filesystem's may be behind this one's)
-        stamp = int(min(started, _filesystem_now())) - MARGIN
+        # the stamp by the filesystem's clock when it is behind this one (a network filesystem's)
+        stamp = int(started - max(0.0, time.time() - _filesystem_now())) - MARGIN
         lines = [f"{FORMAT} {_version()} {outcome.kind}",
-                 os.path.realpath(start_dir(parsed, environ)), os.path.realpath(outcome.real or "/"),
-                 "|".join(environ.get(k, "") for k in SIGNATURE)]
+                 os.path.realpath(start_dir(parsed, environ)), os.path.realpath(outcome.real or "/")]
         lines += [f"={name}" for name in variables]
-        if outcome.reads is not None:
-            read = _environment_lines(outcome.reads)
-            if read is None:
-                return
-            lines += read
+        read = dict(outcome.reads or {})
+        for name in SIGNATURE:  # (the decision may not have got that far: these always count)
+            read.setdefault(name, environ.get(name))
+        read = _environment_lines(read)
+        if read is None:
+            return
+        lines += read
         from .token_cache import cache_dir
 
         seen = {str(cache_dir())}  # token files are written in place, never moved in with an old time
@@ -430,11 +451,27 @@ def _store_lines(directory: Path, handed) -> list:
     return lines
 
 
-def remove_spent(base: Path) -> None:
-    """Remove the stores past their deadline (by GRACE) that no running uv was given."""
-    import shutil
-
+def _in_use(marker: Path) -> bool:
+    """Does the uv that wrote this `uv-PID` marker still run? Not this process (the launcher
+    marked the store, then found it spent, and exec'd Python), nor a later process that was
+    given the same PID (it started after the marker was written)."""
     from .atomic import pid_alive
+
+    pid = marker.name[3:]
+    if not pid.isdigit() or int(pid) == os.getpid() or not pid_alive(int(pid)):
+        return False
+    try:
+        import psutil
+
+        return psutil.Process(int(pid)).create_time() <= os.stat(marker).st_mtime + 1
+    except Exception:  # (psutil.Error, OSError; psutil missing): cannot tell, so in use
+        return True
+
+
+def remove_spent(base: Path) -> None:
+    """Forget the markers of uv processes that have ended, and remove the stores past their
+    deadline (by GRACE) that no running uv was given. Run whenever a verdict is written."""
+    import shutil
 
     now = time.time()
     try:
@@ -450,12 +487,17 @@ def remove_spent(base: Path) -> None:
                 deadline = os.stat(directory / "deadline").st_mtime
             except FileNotFoundError:  # being written, or left half-written by a killed run
                 deadline = os.stat(directory).st_mtime
-            if deadline + GRACE > now:
-                continue
-            users = [n[3:] for n in os.listdir(directory) if n.startswith("uv-")]
+            markers = [directory / n for n in os.listdir(directory) if n.startswith("uv-")]
         except OSError:
             continue
-        # (this process's own PID: the launcher marked the store before finding it spent)
-        if any(pid.isdigit() and int(pid) != os.getpid() and pid_alive(int(pid)) for pid in users):
-            continue
-        shutil.rmtree(directory, ignore_errors=True)
+        in_use = False
+        for marker in markers:
+            if _in_use(marker):
+                in_use = True
+            else:
+                try:
+                    os.unlink(marker)
+                except OSError:
+                    pass
+        if not in_use and deadline + GRACE <= now:
+            shutil.rmtree(directory, ignore_errors=True)

@@ -32,3 +32,23 @@ def test_a_wrapper_script_is_asked_every_time(tmp_path, monkeypatch):
     (tmp_path / "version").write_text("0.13.9")
     assert real_uv.version(str(wrapper)) == (0, 13, 9)
     assert real_uv.version(str(tmp_path / "missing")) == (0,)
+
+
+def test_dispatchers_of_version_managers_are_told_apart(tmp_path):
+    from shim.real_uv import is_dispatcher
+
+    binary = tmp_path / "uv-bin" / "uv"
+    binary.parent.mkdir()
+    binary.write_bytes(b"\x7fELF")
+    assert not is_dispatcher(str(binary))
+    (tmp_path / "mise").write_bytes(b"\x7fELF")
+    (tmp_path / "shims").mkdir()
+    (tmp_path / "shims" / "uv").symlink_to(tmp_path / "mise")       # mise: a link to `mise`
+    assert is_dispatcher(str(tmp_path / "shims" / "uv"))
+    (tmp_path / "proto" / "shims").mkdir(parents=True)
+    (tmp_path / "proto" / "shims" / "uv").write_bytes(b"\x7fELF")   # proto: a copy in `shims`
+    assert is_dispatcher(str(tmp_path / "proto" / "shims" / "uv"))
+    script = tmp_path / "wrapper" / "uv"
+    script.parent.mkdir()
+    script.write_text("#!/bin/sh\nexec uv \"$@\"\n")                 # asdf, pyenv-style wrappers
+    assert is_dispatcher(str(script))

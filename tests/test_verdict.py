@@ -93,3 +93,56 @@ def test_fresh_until_is_half_life_or_five_minutes_before_expiry():
     assert token_cache.fresh_until({"issued_at": 1000, "expires_at": 1000 + 3600}) == 1000 + 1800
     assert token_cache.fresh_until({"issued_at": 1000, "expires_at": 1000 + 400}) == 1000 + 100
     assert token_cache.fresh_until({"expires_at": 5000}) == 0
+
+
+def test_link_dirs_finds_every_link_on_the_way(tmp_path):
+    (tmp_path / "profiles" / "work").mkdir(parents=True)
+    (tmp_path / "profiles" / "work" / "uv.toml").write_text("")
+    (tmp_path / "profiles" / "current").symlink_to("work")      # a link to a link...
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "uv").symlink_to(tmp_path / "profiles" / "current")
+    found = verdict._link_dirs(str(tmp_path / "config" / "uv" / "uv.toml"))
+    assert found == {str(tmp_path / "config"), str(tmp_path / "profiles")}
+    assert verdict._link_dirs(str(tmp_path / "profiles" / "work" / "uv.toml")) == set()
+
+
+def test_remove_spent_forgets_ended_markers_and_spent_stores(tmp_path):
+    import subprocess
+    import time
+
+    spent, current, busy = (tmp_path / n for n in ("s-spent", "s-current", "s-busy"))
+    for store in (spent, current, busy):
+        store.mkdir()
+        (store / "deadline").touch()
+    long_ago = time.time() - verdict.GRACE - 10
+    for store in (spent, busy):
+        os.utime(store / "deadline", (long_ago, long_ago))
+    (spent / "uv-999999999").touch()                     # no such process
+    (current / "uv-99999999999999999999").touch()        # no PID can be that large
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        (busy / f"uv-{sleeper.pid}").touch()             # a uv that still runs
+        marker = current / f"uv-{sleeper.pid}"
+        marker.touch()
+        past = time.time() - 3600
+        os.utime(marker, (past, past))                   # written before that process started: a reused PID
+        verdict.remove_spent(tmp_path)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert not spent.exists()
+    assert sorted(p.name for p in current.iterdir()) == ["deadline"]  # kept (not spent), markers forgotten
+    assert busy.exists() and (busy / f"uv-{sleeper.pid}").exists()
+
+
+def test_directory_variables_count_only_for_a_uv_that_reads_them(monkeypatch, tmp_path):
+    from shim import argv, project
+
+    parsed = argv.parse(["sync"])
+    environ = {"UV_WORKING_DIRECTORY": str(tmp_path), "UV_PROJECT": "sub"}
+    monkeypatch.setattr(project, "real_uv_version", lambda: (0, 9, 0))
+    assert project.start_dir(parsed, environ) == os.path.join(os.getcwd(), "sub")  # UV_PROJECT: 0.6.11
+    monkeypatch.setattr(project, "real_uv_version", lambda: (0, 6, 10))
+    assert project.start_dir(parsed, environ) == os.getcwd()
+    monkeypatch.setattr(project, "real_uv_version", lambda: (0, 9, 1))
+    assert project.start_dir(parsed, environ) == os.path.join(os.path.realpath(tmp_path), "sub")

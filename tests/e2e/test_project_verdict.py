@@ -69,10 +69,14 @@ class Box:
 
     def age(self):
         """Everything written so far is older than the verdict will be (it ignores files
-        changed in the two seconds before a decision)."""
+        changed in the two seconds before a decision); uv-shim's own verdicts and stores keep
+        their times (a store's deadline is in the future)."""
         past = time.time() - 30
+        own = self.sandbox.home / ".cache" / "uv-shim"
         for top in (self.sandbox.root,):
             for directory, dirs, files in os.walk(top):
+                if Path(directory) == own:
+                    dirs[:] = [d for d in dirs if d not in ("stores", "verdicts")]
                 for name in dirs + files:
                     path = Path(directory, name)
                     if not path.is_symlink():
