@@ -32,7 +32,7 @@ A provider is a module in `shim/providers/` with:
                                               waits that long for another process's fetch)
     STATIC = False                            optional: True when the credential comes only from
                                               files and variables (no expiry): a project's verdict
-                                              may then hand it to uv for up to 12 hours (verdict.py)
+                                              may then hand it to uv for up to an hour (verdict.py)
 
 and is listed once in `shim/providers/__init__.py`. Callers never call `fetch` directly:
 `obtain(provider, url, settings)` below goes through the cache when the provider opts in.
