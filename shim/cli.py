@@ -177,12 +177,19 @@ def _doctor_project(config) -> None:
     from .providers.base import Context
     from .redact import redact_url
 
+    from . import project
+
+    try:
+        project.real_uv_version = real_uv.version_of(real_uv.find(paths.shim_home(), _shim_dirs(paths.shim_home())))
+    except ShimError:
+        pass  # no real uv: the directory variables count as the newest uv reads them
     parsed = parse(["sync"])
     environ = dict(os.environ)
-    source, _ = settings_file(start_dir(parsed, environ))
+    where = start_dir(parsed, environ)
+    source, _ = settings_file(where)
     found = in_play(parsed, environ, project=True)
     context = Context(environ=environ, uv_indexes=every_user_index(parsed, environ))
-    print(f"     `uv sync` in {os.getcwd()}: settings from {source or 'no project file'}")
+    print(f"     `uv sync` in {where}: settings from {source or 'no project file'}")
     if not found:
         print("       no index configured (PyPI)")
     for index in found:

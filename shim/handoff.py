@@ -201,11 +201,7 @@ def render_store(user_entries: list, store: dict) -> str:
 
 # ---- the private directory -----------------------------------------------------------------------
 
-def base_dir() -> Path:
-    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
-    if runtime and os.path.isabs(runtime) and os.path.isdir(runtime):
-        return Path(runtime) / "uv-shim"
-    return paths.state_dir() / "handoff"
+base_dir = paths.handoff_base
 
 
 def remove_stale(base: Path, prefix: str = "") -> None:
@@ -332,11 +328,15 @@ def hand_over(supplies: list, in_play: list, environ: dict, uv_version: tuple) -
         files["netrc"] = netrc_text.encode("utf-8")
     directory = _write_handoff(files)
     HANDED.append(HandOff(directory, files, supplies, variables, entries))
+    from . import inherited
+
     if store:
+        inherited.save(environ, "UV_CREDENTIALS_DIR")
         environ["UV_CREDENTIALS_DIR"] = str(directory)
         debug("credentials handed to uv through its credential store (UV_CREDENTIALS_DIR) for "
               + ", ".join(redact_url(s) for s in store))
     if netrc_text is not None:
+        inherited.save(environ, "NETRC")
         environ["NETRC"] = str(directory / "netrc")
         debug(f"uv reads a netrc from the hand-off directory ({len(entries)} fresh entries)")
     if variables:

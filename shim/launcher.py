@@ -62,9 +62,10 @@ def run(args: list) -> None:
     real = real_uv.find(home, shim_dirs)
     env = os.environ
     if env.get("UV_SHIM_DISABLE") != "1":
-        from . import project
+        from . import inherited, project
 
-        project.real_uv_version = lambda: real_uv.version(real)  # asked only when it matters
+        inherited.restore_users_own(os.environ)  # a uv started by `uv run`: the user's own values
+        project.real_uv_version = real_uv.version_of(real)  # asked once, only when it matters
         parsed = argv_mod.parse(args)
         if parsed.intercepted and parsed.key in argv_mod.TOOL_KEYS:
             from .tool_commands import prepare

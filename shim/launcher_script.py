@@ -71,14 +71,16 @@ ${{UV_WORKING_DIRECTORY-}} in
     case $_uvs_target in ''|-|*/*|*.[pP][yY]|*.[pP][yY][wWcC]) return ;; esac
     [ ! -e "$_uvs_wd/$_uvs_target" ] || return
   fi
-  case ${{XDG_CACHE_HOME-}} in /*) _uvs_c=$XDG_CACHE_HOME/uv-shim ;; *) _uvs_c=$HOME/.cache/uv-shim ;; esac
+  case ${{XDG_CACHE_HOME-}} in /*) _uvs_c=${{XDG_CACHE_HOME%/}}/uv-shim ;; *) _uvs_c=${{HOME%/}}/.cache/uv-shim ;; esac
+  case ${{XDG_STATE_HOME-}} in /*) _uvs_s=${{XDG_STATE_HOME%/}} ;; *) _uvs_s=${{HOME%/}}/.local/state ;; esac
   # A uv that `uv run` starts (nox, tox, make) inherits the store or hand-off uv-shim gave the outer
-  # uv: it is not the user's own, and this command decides (and replays) as if it were not there.
+  # uv: the user's own value, kept beside it (shim/inherited.py), comes back before anything is decided.
   for _uvs_n in UV_CREDENTIALS_DIR NETRC; do
-    eval "_uvs_val=\\${{$_uvs_n-}}"
+    eval "_uvs_val=\\${{$_uvs_n-}} _uvs_old=\\${{UV_SHIM_USER_$_uvs_n-}}"
     case $_uvs_val in
-      "$_uvs_c"/stores/s-*|"${{XDG_RUNTIME_DIR:-/-}}"/uv-shim/uv-*|"${{XDG_STATE_HOME:-$HOME/.local/state}}"/uv-shim/handoff/uv-*)
-        unset "$_uvs_n" ;;
+      "$_uvs_c"/stores/s-*|"${{XDG_RUNTIME_DIR:-/-}}"/uv-shim/uv-*|"$_uvs_s"/uv-shim/handoff/uv-*)
+        if [ -n "$_uvs_old" ]; then eval "$_uvs_n=\\$_uvs_old"; else unset "$_uvs_n"; fi
+        unset "UV_SHIM_USER_$_uvs_n" ;;
     esac
   done
   _uvs_v=$_uvs_c/verdicts$_uvs_dir/@verdict
@@ -95,6 +97,8 @@ ${{UV_WORKING_DIRECTORY-}} in
       case $_uvs_line in
         +*) [ -e "${{_uvs_line#+}}" ] && [ ! "${{_uvs_line#+}}" -nt "$_uvs_v" ] || return ;;
         -*) [ ! -e "${{_uvs_line#-}}" ] || return ;;
+        '~'/*)  # a link on the way to a watched file, and where it led: not re-pointed
+          _uvs_n=${{_uvs_line#?}}; [ "${{_uvs_n%%	*}}" -ef "${{_uvs_n#*	}}" ] || return ;;
         [=?!]*)  # =NAME: empty; ?NAME=VALUE: set, to exactly VALUE; !NAME: unset
           _uvs_n=${{_uvs_line#?}}; _uvs_n=${{_uvs_n%%=*}}
           case $_uvs_n in ''|[0-9]*|*[!A-Za-z0-9_]*) return ;; esac
@@ -117,9 +121,10 @@ ${{UV_WORKING_DIRECTORY-}} in
   }} < "$_uvs_v"
   [ -n "$_uvs_store" ] || return  # every verdict has a deadline
   unset UV_SHIM_VERDICT
-  if [ "$_uvs_kind" = store ]; then
-    UV_CREDENTIALS_DIR=$_uvs_store; export UV_CREDENTIALS_DIR
-    if [ -n "$_uvs_netrc" ]; then NETRC=$_uvs_netrc; export NETRC; fi
+  if [ "$_uvs_kind" = store ]; then  # (the user's own values beside them, as Python hands over)
+    UV_SHIM_USER_UV_CREDENTIALS_DIR=${{UV_CREDENTIALS_DIR-}}; UV_CREDENTIALS_DIR=$_uvs_store
+    export UV_SHIM_USER_UV_CREDENTIALS_DIR UV_CREDENTIALS_DIR
+    if [ -n "$_uvs_netrc" ]; then UV_SHIM_USER_NETRC=${{NETRC-}}; NETRC=$_uvs_netrc; export UV_SHIM_USER_NETRC NETRC; fi
   fi
   UV_SHIM_PID=$$ exec "$real_uv" "$@"
 }}

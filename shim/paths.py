@@ -67,6 +67,20 @@ def data_dir() -> Path:
     return xdg_data_home() / "uv-shim"
 
 
+def cache_dir() -> Path:
+    """uv-shim's cache: $XDG_CACHE_HOME/uv-shim (the token cache, verdicts, their stores)."""
+    return _xdg("XDG_CACHE_HOME", ".cache") / "uv-shim"
+
+
+def handoff_base() -> Path:
+    """Where the hand-off directories of single uv processes go: $XDG_RUNTIME_DIR/uv-shim, else
+    the state directory's `handoff`."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    if runtime and os.path.isabs(runtime) and os.path.isdir(runtime):
+        return Path(runtime) / "uv-shim"
+    return state_dir() / "handoff"
+
+
 def state_dir() -> Path:
     """uv-shim's per-user state: $XDG_STATE_HOME/uv-shim (hand-off directories when there is no
     runtime directory, the real uv's version). Kept apart from the token cache, so that each

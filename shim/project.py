@@ -51,8 +51,10 @@ def _read_by_uv(environ, name: str) -> str:
     """The variable's value when it is set and the real uv reads it, else "" (the version is
     asked only when the variable is set)."""
     value = environ.get(name, "")
-    if value and real_uv_version is not None and real_uv_version() < VARIABLE_SINCE[name]:
-        return ""
+    if value and real_uv_version is not None:
+        version = real_uv_version()
+        if version != (0,) and version < VARIABLE_SINCE[name]:  # (unknown: as the current uv)
+            return ""
     return value
 
 

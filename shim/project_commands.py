@@ -37,7 +37,10 @@ def prepare(parsed, args: list, real: str):
     context = Context(environ=environ, uv_indexes=indexes.every_user_index(parsed, environ))
     # Not strict: no request of uv-shim's own (uv reports a refused credential itself), and a
     # provider that fails is a warning: uv runs without that credential, as plain uv would.
-    return args, credentials.supply(needs, config, context, environ, found, lambda: real_uv.version(real),
+    from . import project
+
+    return args, credentials.supply(needs, config, context, environ, found,
+                                    project.real_uv_version or real_uv.version_of(real),
                                     strict=False)
 
 

@@ -107,6 +107,18 @@ def is_dispatcher(path: str) -> bool:
         return False
 
 
+def version_of(path: str):
+    """A function telling the real uv's version, asked at most once (and only when called)."""
+    known = []
+
+    def ask() -> tuple:
+        if not known:
+            known.append(version(path))
+        return known[0]
+
+    return ask
+
+
 def version(path: str) -> tuple:
     """The real uv's version as a tuple, (0,) when it cannot be told.
 

@@ -28,10 +28,7 @@ LOCK_TIMEOUT = 120.0  # for providers that do not say how long a fetch may take
 LOCK_MARGIN = 5.0
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    root = Path(base) if base and os.path.isabs(base) else paths.home() / ".cache"
-    return root / "uv-shim"
+cache_dir = paths.cache_dir
 
 
 def _ensure_dir() -> Path:

@@ -141,12 +141,9 @@ def prepare(parsed, args: list, real: str):
     args, typed = typed_credentials.take(args, parsed, environ)
     if typed:
         parsed = argv_mod.parse(args)
-    known = []
+    from . import project
 
-    def uv_version() -> tuple:  # asked only when needed: it runs `uv --version` on a cache miss
-        if not known:
-            known.append(real_uv.version(real))
-        return known[0]
+    uv_version = project.real_uv_version or real_uv.version_of(real)  # asked once, only when needed
 
     context = Context(environ=environ, uv_indexes=indexes.every_user_index(parsed, environ), tool=True)
     names, packages = targets(parsed)

@@ -21,6 +21,7 @@ under `stores/` (for `none` the directory holds nothing else).
     /physical/path/of/the/real/uv           `[ "$real_uv" -ef LINE ]` (UV_SHIM_REAL_UV, links re-pointed)
     +/a/file   exists, and is not newer than the verdict (`-nt`)
     -/a/file   does not exist
+    ~/a/link<tab>/where/it/leads   `-ef`: a link on the way to a watched file, not re-pointed
     =NAME      the variable is empty (UV_INDEX_<NAME>_PASSWORD / _USERNAME of named user indexes)
     ?NAME=VAL  the variable is set, to exactly VAL (every variable the decision read, and SIGNATURE)
     !NAME      the variable is unset
@@ -68,7 +69,8 @@ FORMAT = "uv-shim-verdict/2"  # first word of a verdict: a launcher reads only i
 MAX_LIFE = 3600
 MIN_LIFE = 60  # a verdict good for less than this is not worth writing
 GRACE = 3600  # a store past its deadline is removed this long after it, once no uv that got it runs
-HANDED_VARIABLES = {"UV_CREDENTIALS_DIR", "NETRC"}  # what a store verdict may give uv
+# what a store verdict may give uv: the hand-off, and the user's own values beside it (inherited.py)
+HANDED_VARIABLES = {"UV_CREDENTIALS_DIR", "NETRC", "UV_SHIM_USER_UV_CREDENTIALS_DIR", "UV_SHIM_USER_NETRC"}
 # variables whose value is a secret by their name (a verdict never holds one)
 _SECRET_NAME = r"(?i)(passw|secret|token|endpoints|(^|_)key$)"
 
@@ -296,13 +298,13 @@ def _watched(parsed, environ, outcome) -> list:
 
         own += (str(base_dir()), str(outcome.handed.directory))
     files += [p for p in _reads if p and not p.startswith(own)]
-    return files + sorted({d for p in files for d in _link_dirs(p)})
+    return files
 
 
-def _link_dirs(path: str, limit: int = 40) -> set:
-    """The directories holding each symlink met on the way to `path` (links to links
-    included): a link re-pointed (`ln -sfn profiles/work ~/.config/uv`) changes them, even
-    when everything it now leads to is older than the verdict."""
+def _links(path: str, limit: int = 40) -> set:
+    """Each symlink met on the way to `path` (links to links included). The verdict holds
+    `~LINK<tab>WHERE IT LEADS`: a link re-pointed (`ln -sfn profiles/work ~/.config/uv`) then
+    misses (`-ef`), even when everything it now leads to is older than the verdict."""
     found, todo = set(), [os.path.abspath(path)]
     while todo and limit:
         limit -= 1
@@ -310,7 +312,7 @@ def _link_dirs(path: str, limit: int = 40) -> set:
         for i in range(2, len(parts) + 1):
             prefix = os.sep.join(parts[:i])
             if os.path.islink(prefix):
-                found.add(os.path.dirname(prefix))
+                found.add(prefix)
                 try:
                     target = os.path.join(os.path.dirname(prefix), os.readlink(prefix))
                 except OSError:
@@ -354,7 +356,12 @@ def write(path: str, parsed, environ, started: float, outcome: Outcome) -> None:
         from .token_cache import cache_dir
 
         seen = {str(cache_dir())}  # token files are written in place, never moved in with an old time
-        for name in _watched(parsed, environ, outcome):
+        watched = _watched(parsed, environ, outcome)
+        for link in sorted({link for name in watched for link in _links(name)}):
+            lines.append(f"~{link}\t{os.path.realpath(link)}")
+            if "\t" in lines[-1][1:].replace("\t", "", 1):
+                return  # (a tab in the path itself: the line could not be split)
+        for name in watched:
             name = os.path.abspath(name)
             if name in seen:
                 continue
@@ -410,13 +417,14 @@ def _store(path: str, data: bytes, stamp: int) -> None:
 
 # ---- the stores a verdict hands to uv ---------------------------------------------------------------
 
-def _filesystem_now() -> float:
-    """The time by the clock of the filesystem the verdicts are on: a new file's mtime."""
+def _filesystem_now(directory=None) -> float:
+    """The time by the clock of the filesystem the verdicts (or `directory`) are on: a new file's mtime."""
     import tempfile
 
     from .private_files import private_dir
 
-    with tempfile.NamedTemporaryFile(dir=private_dir(root(), "uv-shim's verdict cache"), prefix=".clock.") as probe:
+    directory = directory or private_dir(root(), "uv-shim's verdict cache")
+    with tempfile.NamedTemporaryFile(dir=directory, prefix=".clock.") as probe:
         return os.fstat(probe.fileno()).st_mtime
 
 
@@ -451,7 +459,7 @@ def _store_lines(directory: Path, handed) -> list:
     return lines
 
 
-def _in_use(marker: Path) -> bool:
+def _in_use(marker: Path, skew: float = 0.0) -> bool:
     """Does the uv that wrote this `uv-PID` marker still run? Not this process (the launcher
     marked the store, then found it spent, and exec'd Python), nor a later process that was
     given the same PID (it started after the marker was written)."""
@@ -463,7 +471,8 @@ def _in_use(marker: Path) -> bool:
     try:
         import psutil
 
-        return psutil.Process(int(pid)).create_time() <= os.stat(marker).st_mtime + 1
+        # (`skew`: how far the filesystem's clock, which stamped the marker, is behind this one)
+        return psutil.Process(int(pid)).create_time() <= os.stat(marker).st_mtime + skew + 1
     except Exception:  # (psutil.Error, OSError; psutil missing): cannot tell, so in use
         return True
 
@@ -473,10 +482,13 @@ def remove_spent(base: Path) -> None:
     deadline (by GRACE) that no running uv was given. Run whenever a verdict is written."""
     import shutil
 
+    from .errors import ShimError
+
     now = time.time()
     try:
         names = os.listdir(base)
-    except OSError:
+        skew = max(0.0, now - _filesystem_now(base))
+    except (OSError, ShimError):
         return
     for name in names:
         directory = base / name
@@ -492,7 +504,7 @@ def remove_spent(base: Path) -> None:
             continue
         in_use = False
         for marker in markers:
-            if _in_use(marker):
+            if _in_use(marker, skew):
                 in_use = True
             else:
                 try:

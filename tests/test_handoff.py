@@ -148,3 +148,26 @@ def test_other_indexes_on_a_served_host_keep_the_users_netrc_credential(tmp_path
     entries = {e["service"]: e.get("password") for e in parse(store)["credential"]}
     assert entries == {"https://h.example.com/corp/": "fresh", "https://h.example.com/other/simple/": "mine"}
     assert "h.example.com" not in open(environ["NETRC"]).read()
+
+
+def test_a_nested_uv_gets_the_users_own_values_back(tmp_path, monkeypatch):
+    from shim import inherited, paths
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    store = str(paths.cache_dir() / "stores" / "s-abc")
+    environ = {"UV_CREDENTIALS_DIR": "/home/me/my-creds", "NETRC": "/home/me/.netrc"}
+    inherited.save(environ, "UV_CREDENTIALS_DIR")
+    environ["UV_CREDENTIALS_DIR"] = store
+    inherited.save(environ, "NETRC")
+    environ["NETRC"] = str(paths.handoff_base() / "uv-host-42" / "netrc")
+    inherited.save(environ, "UV_CREDENTIALS_DIR")  # a second hand-off keeps the user's value, not ours
+    inherited.restore_users_own(environ)
+    assert environ == {"UV_CREDENTIALS_DIR": "/home/me/my-creds", "NETRC": "/home/me/.netrc"}
+    unset = {"UV_CREDENTIALS_DIR": store, "UV_SHIM_USER_UV_CREDENTIALS_DIR": ""}
+    inherited.restore_users_own(unset)
+    assert unset == {}
+    own = {"UV_CREDENTIALS_DIR": str(paths.cache_dir() / "stores-of-mine"), "NETRC": "relative/netrc"}
+    inherited.restore_users_own(own)  # not ours: left alone
+    assert own == {"UV_CREDENTIALS_DIR": str(paths.cache_dir() / "stores-of-mine"), "NETRC": "relative/netrc"}

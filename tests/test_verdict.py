@@ -95,15 +95,15 @@ def test_fresh_until_is_half_life_or_five_minutes_before_expiry():
     assert token_cache.fresh_until({"expires_at": 5000}) == 0
 
 
-def test_link_dirs_finds_every_link_on_the_way(tmp_path):
+def test_links_finds_every_link_on_the_way(tmp_path):
     (tmp_path / "profiles" / "work").mkdir(parents=True)
     (tmp_path / "profiles" / "work" / "uv.toml").write_text("")
     (tmp_path / "profiles" / "current").symlink_to("work")      # a link to a link...
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "uv").symlink_to(tmp_path / "profiles" / "current")
-    found = verdict._link_dirs(str(tmp_path / "config" / "uv" / "uv.toml"))
-    assert found == {str(tmp_path / "config"), str(tmp_path / "profiles")}
-    assert verdict._link_dirs(str(tmp_path / "profiles" / "work" / "uv.toml")) == set()
+    found = verdict._links(str(tmp_path / "config" / "uv" / "uv.toml"))
+    assert found == {str(tmp_path / "config" / "uv"), str(tmp_path / "profiles" / "current")}
+    assert verdict._links(str(tmp_path / "profiles" / "work" / "uv.toml")) == set()
 
 
 def test_remove_spent_forgets_ended_markers_and_spent_stores(tmp_path):
