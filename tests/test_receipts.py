@@ -141,3 +141,50 @@ def test_odd_userinfo_falls_back_to_the_parsed_edit(tmp_path, value):
     from shim import toml_text
 
     assert toml_text.parse(path.read_text())["tool"]["options"]["index-url"].startswith("https://h.example.com/")
+
+
+CLEAN = """\
+[tool]
+requirements = [{ name = "demo-tool" }]
+python = "/usr/bin/python3"
+entrypoints = [{ name = "demo-tool", install-path = "/home/u/.local/bin/demo-tool" }]
+
+[tool.options]
+index-url = "https://corp.example.com/pypi/tools/simple/"
+"""
+
+_READ_TWICE = """
+import sys
+from pathlib import Path
+from shim import receipts
+first = receipts.inspect(Path(sys.argv[1]))
+print(first.error, "tomllib" in sys.modules or "tomlkit" in sys.modules)
+"""
+
+
+def test_a_clean_receipt_is_read_again_without_a_toml_parser(tmp_path):
+    """The warm `uv tool upgrade` reads the receipt it read last time: the parse is remembered
+    (private, 0600) and the TOML parser (6-8 ms to import) is not loaded again; any change to
+    the text parses it afresh, and a receipt that could hold a credential is never remembered."""
+    import os
+
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    tool_dir = tmp_path / "tools"
+    path = write_receipt(tool_dir, "demo-tool", CLEAN)
+
+    def read():
+        done = subprocess.run([sys.executable, "-c", _READ_TWICE, str(path)], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    assert read() == ["None", "True"]  # parsed, and remembered
+    assert read() == ["None", "False"]  # the same text: no parser
+    cache = tmp_path / "state" / "uv-shim" / "receipts" / "demo-tool.json"
+    assert oct(cache.stat().st_mode & 0o777) == "0o600"
+    path.write_text(CLEAN.replace("corp.example.com", "other.example.com"))
+    assert read() == ["None", "True"]  # changed: parsed again
+    assert "other.example.com" in cache.read_text()
+    path.write_text(LEGACY)
+    cache.unlink()
+    assert read() == ["None", "True"]
+    assert not cache.exists()  # an `@`: never remembered
