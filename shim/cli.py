@@ -174,10 +174,9 @@ def _doctor_project(config) -> None:
     from .argv import parse
     from .indexes import every_user_index, in_play
     from .project import settings_file, start_dir
+    from . import project
     from .providers.base import Context
     from .redact import redact_url
-
-    from . import project
 
     try:
         project.real_uv_version = real_uv.version_of(real_uv.find(paths.shim_home(), _shim_dirs(paths.shim_home())))

@@ -2,9 +2,9 @@
 
 Project discovery starts at `--project` / UV_PROJECT, else `--directory` / UV_WORKING_DIR
 / UV_WORKING_DIRECTORY, else the working directory; each variable only when the real uv
-reads it (VARIABLE_SINCE). uv changes into that directory first and then works from its physical
-path (getcwd), so a directory reached through a symlink is looked at from where it really is. Settings come from the nearest `uv.toml`, or `pyproject.toml`
-with a `[tool.uv]` table, at or above the workspace root (a `pyproject.toml` with
+reads it (VARIABLE_SINCE). uv changes into that directory first and then works from its
+physical path (getcwd), so a directory reached through a symlink is looked at from where it
+really is. Settings come from the nearest `uv.toml`, or `pyproject.toml` with a `[tool.uv]` table, at or above the workspace root (a `pyproject.toml` with
 `[tool.uv.workspace]` above the project), as uv does. Which indexes those settings
 bring is indexes.py's question.
 """
