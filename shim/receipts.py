@@ -182,15 +182,18 @@ def _duplicates(options) -> list:
     return found
 
 
+_ESCAPED_AT = re.compile(rb"\\(u0040|U00000040)")
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}")
 
 
-def _parsed(name: str, text: str) -> dict:
+def _parsed(name: str, text: str, remember: bool = False) -> dict:
     """toml_text.parse(text), remembered per tool for a receipt with no `@` in it (so no
     credential): the next command that finds the same text reads the result back as JSON,
     without importing a TOML parser (6-8 ms of every warm `uv tool upgrade`). Kept in
     `$XDG_STATE_HOME/uv-shim/receipts/<tool>.json` (0600); the text is compared whole, so a
-    receipt changed in any way is parsed again."""
+    receipt changed in any way is parsed again. Written only when `remember` (a command
+    about a few named tools, not a scan of them all) and the parse holds no `@` either
+    (`\u0040` in the text is one)."""
     import json
 
     from . import paths
@@ -205,19 +208,23 @@ def _parsed(name: str, text: str) -> dict:
         if isinstance(known, dict) and known.get("text") == text and isinstance(known.get("data"), dict):
             return known["data"]
     data = toml_text.parse(text)
-    if cache is not None and "@" not in text:
+    if cache is not None and remember and "@" not in text:
         try:
             from .private_files import private_dir, write_private
 
             entry = json.dumps({"text": text, "data": data}).encode()  # TypeError: a date: not kept
+            if b"@" in entry:
+                return data  # an escaped `@` in a value: a credential may be in it
             write_private(private_dir(cache.parent, "uv-shim's receipt cache") / cache.name, entry, durable=False)
         except (TypeError, ValueError, OSError, ShimError):
             pass  # only ever a shortcut
     return data
 
 
-def inspect(path: Path, fix: bool = False, dedupe: bool = False, write=None, strip=None) -> Receipt:
+def inspect(path: Path, fix: bool = False, dedupe: bool = False, write=None, strip=None,
+            remember: bool = False) -> Receipt:
     """Read a receipt; with fix, also remove credentials (and duplicates with dedupe) in place.
+    `remember`: keep its parse for the next command (_parsed).
 
     `strip(value)` says whether the credential in a string value goes (default: every one);
     one that stays is listed in `left`. `write(path, data)` replaces the file (default:
@@ -233,7 +240,7 @@ def inspect(path: Path, fix: bool = False, dedupe: bool = False, write=None, str
             return receipt
         raw = path.read_bytes()
         text = raw.decode("utf-8")
-        data = _parsed(receipt.name, text)
+        data = _parsed(receipt.name, text, remember)
         _describe_receipt(receipt, data)
     except UnicodeDecodeError:
         receipt.error = "is not UTF-8; left alone"
@@ -245,7 +252,9 @@ def inspect(path: Path, fix: bool = False, dedupe: bool = False, write=None, str
         receipt.error = f"cannot be read ({exc.strerror}); left alone"
         return receipt
     # A fast look first: most receipts hold no credential.
-    credentials = b"@" in raw  # (the walk below decides; an escaped `\"` can hide one from any text pattern)
+    # (the walk below decides; an escaped `\"` can hide one from any text pattern, and TOML
+    # can write the `@` itself as \u0040 or \U00000040)
+    credentials = b"@" in raw or _ESCAPED_AT.search(raw) is not None
     duplicates = _duplicates(data["tool"].get("options") or {})
     receipt.findings += [f"duplicated entry in tool.options.{key}[{i}]" for key, i in duplicates]
     if not credentials and not duplicates:
@@ -351,7 +360,8 @@ def repair(tool_dir: Path, names=None, dedupe: bool = False, strip=None) -> list
             remove_leftovers(path.parent)  # from a uv-shim killed mid-write
             tool = path.parent.name
             receipt = inspect(path, fix=True, dedupe=dedupe, write=lambda p, data: writes.append((p, data)),
-                              strip=None if strip is None else (lambda value, tool=tool: strip(tool, value)))
+                              strip=None if strip is None else (lambda value, tool=tool: strip(tool, value)),
+                              remember=names is not None and len(paths) <= 8)
             if receipt.error:
                 warn(f"{path} {receipt.error}")
             results.append(receipt)

@@ -28,6 +28,13 @@ def sandbox(tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _private_state(tmp_path_factory, monkeypatch):
+    """uv-shim's state (the real uv's version, remembered receipt parses) goes to a directory
+    of the test's own: never the real home's, where another run could answer for this one."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
+@pytest.fixture(autouse=True)
 def _forget_secrets():
     """Each test starts with an empty registry of secrets to scrub (shim.redact): a secret one
     test registered must not change what another test sees printed."""

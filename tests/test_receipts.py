@@ -157,7 +157,7 @@ _READ_TWICE = """
 import sys
 from pathlib import Path
 from shim import receipts
-first = receipts.inspect(Path(sys.argv[1]))
+first = receipts.inspect(Path(sys.argv[1]), remember=True)  # (as `uv tool upgrade NAME` reads it)
 print(first.error, "tomllib" in sys.modules or "tomlkit" in sys.modules)
 """
 
@@ -188,3 +188,30 @@ def test_a_clean_receipt_is_read_again_without_a_toml_parser(tmp_path):
     cache.unlink()
     assert read() == ["None", "True"]
     assert not cache.exists()  # an `@`: never remembered
+
+
+def test_an_escaped_at_credential_is_never_remembered(tmp_path):
+    """Review of fd7ab6a: TOML's `\\u0040` is an `@` in the value but not in the text, so the
+    `"@" not in text` test lets a credential into the parse cache (SECURITY.md says a receipt
+    with one is never remembered). The cache file must never hold the secret."""
+    import os
+
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    path = write_receipt(tmp_path / "tools", "demo-tool",
+                         CLEAN.replace("https://corp.example.com", "https://aws:SECRET-7\\u0040corp.example.com"))
+    assert "@" not in path.read_text()
+    done = subprocess.run([sys.executable, "-c", _READ_TWICE, str(path)], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    receipts_dir = tmp_path / "state" / "uv-shim" / "receipts"
+    leaked = [p.name for p in receipts_dir.glob("*")] if receipts_dir.is_dir() else []
+    assert not any("SECRET-7" in (receipts_dir / name).read_text() for name in leaked), leaked
+
+
+def test_an_escaped_at_credential_is_found_and_removed(tmp_path):
+    """TOML may write the `@` of `user:token@host` as \\u0040: the receipt still holds a
+    credential, and the repair must see it as plain uv would read it."""
+    path = write_receipt(tmp_path / "tools", "demo-tool",
+                         CLEAN.replace("https://corp.example.com", "https://aws:SECRET-8\\u0040corp.example.com"))
+    found = receipts.inspect(path, fix=True)
+    assert found.findings and "SECRET-8" not in path.read_text()
+    assert "corp.example.com/pypi/tools/simple/" in path.read_text()
