@@ -39,6 +39,8 @@ from .redact import redact_url
 STORE_SINCE = (0, 8, 15)  # first uv that reads UV_CREDENTIALS_DIR for every command
 STORE_HTTP_LOCAL_SINCE = (0, 8, 16)  # ... and accepts http://localhost and http://127.0.0.1 there
 STORE_FILE = "credentials.toml"
+
+
 def _dir_prefix() -> str:
     """`uv-HOST-`: a cache directory shared by machines or containers (one HOME, other PID
     namespaces) must not have one of them remove another's directory for a PID it cannot see."""

@@ -23,10 +23,14 @@ def ours(path: str) -> bool:
     temporary fallback) or a file in one?"""
     if not path or not os.path.isabs(path):
         return False
-    import tempfile
+    from .verdict import stores_root
 
-    for base, prefix in ((paths.cache_dir() / "stores", "s-"), (paths.handoff_base(), "uv-"),
-                         (tempfile.gettempdir(), "uv-shim-")):
+    bases = [(stores_root(), "s-"), (paths.handoff_base(), "uv-")]
+    if "uv-shim-" in path:  # (tempfile costs milliseconds to import: only when it can matter)
+        import tempfile
+
+        bases.append((tempfile.gettempdir(), "uv-shim-"))
+    for base, prefix in bases:
         try:
             inside = os.path.relpath(path, base)
         except ValueError:  # (another drive)

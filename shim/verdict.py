@@ -79,15 +79,11 @@ _recording = False
 
 
 def root() -> str:
-    from .token_cache import cache_dir
-
-    return str(cache_dir() / "verdicts")
+    return str(paths.cache_dir() / "verdicts")
 
 
 def stores_root() -> Path:
-    from .token_cache import cache_dir
-
-    return cache_dir() / "stores"
+    return paths.cache_dir() / "stores"
 
 
 def clear() -> None:
