@@ -15,6 +15,8 @@ from tests.support.netservers import CaptureProxy, SilentServer, SocksProxy, Tri
 from tests.test_http_probe import PROXY_VARS
 
 BOUND = 10.0  # a hang guard, not a timing test: the check itself has a 3 s deadline
+SLACK = 30.0  # the deadline of in-process checks that are not about the deadline: a loaded CI
+#               machine once spent 3 s between two loopback requests and a refusal became "late"
 
 
 Supply = credentials.Supply
@@ -53,9 +55,11 @@ def check(*supplies, environ=None, **network):
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
+def clean_env(monkeypatch, request):
     for name in PROXY_VARS + ("UV_OFFLINE", "UV_SYSTEM_CERTS", "UV_NATIVE_TLS"):
         monkeypatch.delenv(name, raising=False)
+    if not request.node.get_closest_marker("deadline"):
+        monkeypatch.setattr(preflight, "TIMEOUT", SLACK)
 
 
 @pytest.fixture
@@ -78,11 +82,17 @@ def test_unauthenticated_first_then_the_credential_on_401(private):
     assert [(status, auth is not None) for _, status, auth in private.requests] == [(401, False), (200, True)]
 
 
-def test_a_refused_credential_is_an_error(private):
-    with pytest.raises(ShimError) as error:
+def test_a_refused_credential_is_an_error(private, capsys):
+    try:
         check(supply(private.url, "wrong"))
-    assert "refused the credential from command `cat` (HTTP 401)" in error.value.message
-    assert "wrong" not in error.value.message + error.value.fix
+    except ShimError as exc:
+        error = exc
+    else:  # once seen in CI: say what the index answered and what was printed
+        pytest.fail(f"no error; the index saw {[(p, s, a is not None) for p, s, a in private.requests]}, "
+                    f"stderr {capsys.readouterr().err!r}")
+    assert "refused the credential from command `cat` (HTTP 401)" in error.message
+    assert [(s, a is not None) for _, s, a in private.requests] == [(401, False), (401, True)] * 2  # refreshed once
+    assert "wrong" not in error.message + error.fix
 
 
 def test_403_without_a_credential_does_not_make_it_send_one(private):
@@ -102,6 +112,7 @@ def test_provider_statuses_ask_for_the_credential_and_refresh_once(private):
 
 # ----- one deadline ---------------------------------------------------------------------------
 
+@pytest.mark.deadline
 @pytest.mark.parametrize("server_type", [SilentServer, TrickleServer])
 def test_silent_and_trickling_servers_are_bounded(server_type, private, capsys):
     server = server_type()
@@ -117,6 +128,7 @@ def test_silent_and_trickling_servers_are_bounded(server_type, private, capsys):
     assert private.authorizations()  # the healthy index was checked all the same
 
 
+@pytest.mark.deadline
 def test_one_line_for_every_late_index(capsys):
     servers = [TrickleServer(), SilentServer()]
     try:
