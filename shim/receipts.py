@@ -7,6 +7,7 @@ never adds a key, and replaces the file atomically under uv's own tools lock.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -352,6 +353,8 @@ def repair(tool_dir: Path, names=None, dedupe: bool = False, strip=None) -> list
 
     `strip(tool name, value)` decides which stored credentials go (see inspect)."""
     paths = tool_receipts(tool_dir, names)
+    if names is None:
+        _forget_parses({path.parent.name for path in paths})
     if not paths:
         return []
     results, writes = [], []
@@ -367,6 +370,25 @@ def repair(tool_dir: Path, names=None, dedupe: bool = False, strip=None) -> list
             results.append(receipt)
         _write_all(writes)
     return results
+
+
+def _forget_parses(tools: set) -> None:
+    """After a scan of every tool: drop the remembered parses (_parsed) of tools that are no
+    longer installed (`uv tool uninstall` goes straight to uv) and temp files a killed write left."""
+    from . import paths
+
+    directory = paths.state_dir() / "receipts"
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return  # none remembered
+    remove_leftovers(directory)
+    for name in names:
+        if name.endswith(".json") and name[:-5] not in tools:
+            try:
+                os.unlink(directory / name)
+            except OSError:
+                pass
 
 
 def _write_all(writes: list) -> None:

@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -215,3 +216,24 @@ def test_an_escaped_at_credential_is_found_and_removed(tmp_path):
     found = receipts.inspect(path, fix=True)
     assert found.findings and "SECRET-8" not in path.read_text()
     assert "corp.example.com/pypi/tools/simple/" in path.read_text()
+
+
+def test_a_scan_of_every_tool_forgets_the_parses_of_uninstalled_tools(tmp_path):
+    """`uv tool uninstall` goes straight to uv, so the remembered parse of a tool outlives it;
+    the next scan of every tool (`uv tool upgrade --all`, `uv-shim receipts --fix`) drops it,
+    and what a killed write left, and keeps the parses of tools still installed."""
+    import os
+
+    tool_dir = tmp_path / "tools"
+    for name in ("demo-tool", "other-tool"):
+        receipts.inspect(write_receipt(tool_dir, name, CLEAN), remember=True)
+    cache = Path(os.environ["XDG_STATE_HOME"]) / "uv-shim" / "receipts"
+    (cache / "other-tool.json.uv-shim-tmp.999999.00ff").write_bytes(b"{")
+    assert sorted(p.name for p in cache.iterdir()) == [
+        "demo-tool.json", "other-tool.json", "other-tool.json.uv-shim-tmp.999999.00ff"]
+    (tool_dir / "other-tool" / "uv-receipt.toml").unlink()
+    (tool_dir / "other-tool").rmdir()  # as `uv tool uninstall other-tool` leaves it
+    receipts.repair(tool_dir, ["demo-tool"])
+    assert (cache / "other-tool.json").exists()  # a command about named tools scans nothing
+    receipts.repair(tool_dir, None)
+    assert [p.name for p in cache.iterdir()] == ["demo-tool.json"]
