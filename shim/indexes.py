@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 
 from . import paths
+from . import project as project_mod
 from .project import read_toml, requirement_paths, settings_file, start_dir
 
 MAX_REQUIREMENT_DEPTH = 8
@@ -46,6 +47,7 @@ class Layer:
         self.index_url = None  # index-url (default)
         self.flat = []  # find-links
         self.no_index = False
+        self.projects = []  # local projects a requirements file names (their sources apply)
 
 
 def _split_index(value: str, source: str, default=False) -> UvIndex:
@@ -173,15 +175,21 @@ def _merge(layer: Layer, other: Layer) -> None:
     layer.index_url = layer.index_url or other.index_url
     layer.flat += other.flat
     layer.no_index = layer.no_index or other.no_index
+    layer.projects += other.projects
 
 
-def requirement_indexes(path: str, depth: int = 0) -> Layer:
+def requirement_indexes(path: str, working_dir: str, depth: int = 0) -> Layer:
     """`--index-url`, `--extra-index-url` and `--find-links` lines of a requirements file (of
     the `-r`/`-c` files it names, too), or the `[tool.uv]` index settings of a PEP 723 script
-    given as one (`-r script.py`)."""
-    from .project import script_metadata
+    given as one (`-r script.py`); in `projects`, the local projects it names: a
+    `pyproject.toml` given as the file, `-e DIR` and path lines (relative to `working_dir`,
+    as uv reads them)."""
+    from .project import PROJECT_FILES, local_project, local_requirement, script_metadata
 
     layer = Layer(path)
+    if os.path.basename(path) in PROJECT_FILES:
+        layer.projects += [d for d in [local_project(path)] if d]
+        return layer
     if path.endswith((".py", ".pyw")):
         uv = _tool_uv(script_metadata(path))
         return settings_layer({k: uv[k] for k in ("index-url", "extra-index-url", "find-links", "no-index")
@@ -192,13 +200,19 @@ def requirement_indexes(path: str, depth: int = 0) -> Layer:
     except (OSError, UnicodeDecodeError):
         return layer  # uv reports a missing or unreadable file itself
     for line in lines:
-        words = line.split("#", 1)[0].split()
+        content = line.split("#", 1)[0]
+        words = content.split()
         if not words:
             continue
         option, _, value = words[0].partition("=")
         value = value or (words[1] if len(words) > 1 else "")
         if option == "--no-index":
             layer.no_index = True
+        local = (local_requirement(value) or value) if option in ("-e", "--editable") else \
+            None if option.startswith("-") else local_requirement(content.split(" --", 1)[0])
+        directory = local and local_project(os.path.join(working_dir, local))
+        if directory and directory not in layer.projects:
+            layer.projects.append(directory)
         if not value:
             continue
         if option in ("-i", "--index-url"):
@@ -209,7 +223,7 @@ def requirement_indexes(path: str, depth: int = 0) -> Layer:
             layer.flat.append(UvIndex(value, None, path, FLAT))
         elif option in ("-r", "--requirement", "--requirements", "-c", "--constraint") \
                 and depth < MAX_REQUIREMENT_DEPTH:
-            _merge(layer, requirement_indexes(os.path.join(os.path.dirname(path), value), depth + 1))
+            _merge(layer, requirement_indexes(os.path.join(os.path.dirname(path), value), working_dir, depth + 1))
     return layer
 
 
@@ -231,17 +245,58 @@ def project_layers(parsed, environ, pip: bool) -> list:
     return [settings_layer(data, path, pip)] if data is not None else []
 
 
+MAX_LOCAL_PROJECTS = 64  # path dependencies followed, transitively: a bound for a cycle or a monorepo
+
+
 def workspace_indexes(parsed, environ) -> list:
     """`[[tool.uv.index]]` of every pyproject.toml in the workspace (root, members, the
     project): uv reads them for lock and sync whichever settings file applies (a `uv.toml`
     beside them, `--config-file`, `--no-config`), and a `[tool.uv.sources]` entry that names
-    one sends its package there."""
+    one sends its package there. Then the indexes that path dependencies pin (local_indexes)."""
     from .project import workspace_pyprojects
 
-    found = []
+    found, follow = [], []
     for path in workspace_pyprojects(start_dir(parsed, environ)):
-        found += settings_layer({"index": _tool_uv(read_toml(path)).get("index")}, path).index
+        data = read_toml(path)
+        found += settings_layer({"index": _tool_uv(data).get("index")}, path).index
+        follow.append((path, data))
+    return found + local_indexes([], follow)
+
+
+def local_indexes(projects: list, pyprojects=()) -> list:
+    """The indexes that local projects pin: uv locks and installs a local project (a path
+    dependency, `uv pip install -e DIR`, a `-e DIR` line) with its own `[tool.uv.sources]`,
+    and `index = NAME` there sends a package to the index NAME of that project's workspace.
+    `projects`: directories; `pyprojects`: (path, table) whose path dependencies to follow.
+    Transitive, each project once, at most MAX_LOCAL_PROJECTS."""
+    from .project import path_sources, workspace_pyprojects
+
+    queue = list(projects) + [d for path, data in pyprojects for d in path_sources(path, data)]
+    seen = {os.path.dirname(path) for path, _ in pyprojects}
+    found = []
+    while queue and len(seen) < MAX_LOCAL_PROJECTS:
+        directory = queue.pop(0)
+        if directory in seen:
+            continue
+        seen.add(directory)
+        tables = [(path, read_toml(path)) for path in workspace_pyprojects(directory)]
+        pinned = {name for _, data in tables for name in _pinned_names(data)}
+        for path, data in tables:
+            found += [i for i in settings_layer({"index": _tool_uv(data).get("index")}, path).index
+                      if i.name in pinned]
+            queue += path_sources(path, data)
     return found
+
+
+def _pinned_names(data) -> set:
+    """Index names that `[tool.uv.sources]` entries pin (`{ index = "NAME" }`)."""
+    sources = _tool_uv(data).get("sources")
+    names = set()
+    for value in sources.values() if isinstance(sources, dict) else ():
+        for entry in value if isinstance(value, list) else [value]:
+            if isinstance(entry, dict) and isinstance(entry.get("index"), str):
+                names.add(entry["index"])
+    return names
 
 
 def in_play(parsed, environ, project: bool = False, pip: bool = False, extra_layers=()) -> list:
@@ -258,11 +313,18 @@ def in_play(parsed, environ, project: bool = False, pip: bool = False, extra_lay
         layers += project_layers(parsed, environ, pip)
     layers += user_layers(parsed, environ, pip)
     if project and pip:
-        layers += [requirement_indexes(path) for path in requirement_paths(parsed, environ)]
+        working_dir = project_mod.working_dir(parsed, environ)
+        layers += [requirement_indexes(path, working_dir) for path in requirement_paths(parsed, environ)]
     found = resolve(layers)
-    if project and not pip:
+    if project:
+        if pip:
+            named = project_mod.requested_projects(parsed, environ)
+            named += [d for layer in layers for d in layer.projects if d not in named]
+            more = local_indexes(named)
+        else:
+            more = workspace_indexes(parsed, environ) + local_indexes(project_mod.requested_projects(parsed, environ))
         seen = {(i.url, i.name) for i in found}
-        for index in workspace_indexes(parsed, environ):
+        for index in more:
             if (index.url, index.name) not in seen:
                 seen.add((index.url, index.name))
                 found.append(index)

@@ -209,6 +209,71 @@ def workspace_pyprojects(start: str) -> list:
     return files
 
 
+# Files that make a directory a project whose `[tool.uv.sources]` uv reads when it is named
+# as a requirement (`uv pip compile DIR/pyproject.toml`, `-r DIR/setup.py`).
+PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+EDITABLE_OPTIONS = ("-e", "--editable", "--with-editable")
+
+
+def local_project(path: str):
+    """The directory of the local project `path` names (the directory itself, or one of its
+    PROJECT_FILES), when it holds a pyproject.toml; else None."""
+    directory = os.path.dirname(path) if os.path.basename(path) in PROJECT_FILES else path
+    return directory if is_file(os.path.join(directory, "pyproject.toml")) else None
+
+
+def local_requirement(text: str):
+    """The path a requirement names when it is a local one (`./dir`, `/abs/dir`, `~/dir`,
+    `dir/sub`, `file:` URLs, `name @ file:...`, `name @ ./dir`), else None."""
+    text = text.strip()
+    if " @ " in text:
+        text = text.split(" @ ", 1)[1].strip()
+    text = text.split(";", 1)[0].strip()  # a marker
+    if text.startswith("file:"):
+        from urllib.parse import unquote, urlsplit
+
+        return unquote(urlsplit(text).path) or None
+    if "://" in text or not text:
+        return None
+    if text.startswith((".", "/", "~")) or os.sep in text or (os.altsep and os.altsep in text):
+        return os.path.expanduser(text)
+    return None
+
+
+def requested_projects(parsed, environ) -> list:
+    """The local projects a command line names: `-e`/`--editable`/`--with-editable` values,
+    `--with` entries, and the positional requirements of `uv pip install` / `uv add` that
+    are paths (relative to the working directory). uv reads their `[tool.uv.sources]`."""
+    paths = [local_requirement(v) or v for o in EDITABLE_OPTIONS for v in parsed.values(o)]  # `-e dir`: a path
+    others = [v for given in parsed.values("--with") for v in given.split(",")]
+    if parsed.key in ("uv__pip__install", "uv__add"):
+        others += parsed.positionals
+    paths += [local_requirement(v) for v in others]
+    found = []
+    for path in paths:
+        directory = local_project(in_working_dir(parsed, environ, path)) if path else None
+        if directory and directory not in found:
+            found.append(directory)
+    return found
+
+
+def path_sources(pyproject: str, data) -> list:
+    """The local projects that `path = "..."` entries of `[tool.uv.sources]` in `pyproject`
+    name (relative to its directory): uv locks and installs them with their own sources."""
+    tool = data.get("tool") if isinstance(data, dict) else None
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    sources = uv.get("sources") if isinstance(uv, dict) else None
+    found = []
+    for value in (sources or {}).values() if isinstance(sources, dict) else ():
+        for entry in value if isinstance(value, list) else [value]:
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                path = os.path.join(os.path.dirname(pyproject), os.path.expanduser(entry["path"]))
+                directory = local_project(os.path.normpath(path))
+                if directory and directory not in found:
+                    found.append(directory)
+    return found
+
+
 def settings_file(start: str):
     """(path, settings table) of the project's uv settings, as uv's FilesystemOptions::find."""
     for directory in ancestors(workspace_root(start)):

@@ -5,8 +5,10 @@ and says "maybe" when it sees anything a provider could act on: a uv-shim config
 URL carrying a credential, a host a provider recognises (each provider's HINTS), a
 `UV_INDEX_<NAME>_PASSWORD` variable.
 Besides the settings files, it reads the PEP 723 script the command runs, every requirements
-file uv reads index lines from, and sends any workspace (whose members' `pyproject.toml` uv
-reads too) to the full check.
+file uv reads index lines from, the pyproject.toml of each local project the command line
+names (`-e DIR`), and sends any workspace (whose members' `pyproject.toml` uv reads too), any
+path dependency and any requirements file naming a local project (uv applies their own
+`[tool.uv.sources]`) to the full check.
 "No" lets the launcher exec uv at once; "maybe" runs the full check. It may say "maybe"
 too often, never "no" wrongly.
 """
@@ -16,7 +18,8 @@ from __future__ import annotations
 import os
 
 from . import paths
-from .project import ancestors, in_working_dir, requirement_paths, script_path, start_dir
+from .project import (PROJECT_FILES, ancestors, in_working_dir, local_project, local_requirement,
+                      requested_projects, requirement_paths, script_path, start_dir)
 
 _SETTINGS_NAMES = ("pyproject.toml", "uv.toml")
 
@@ -56,12 +59,21 @@ def _project_files(parsed, environ) -> list:
 
 
 def _names_other_files(text: str) -> bool:
-    """A requirements file that names another (`-r`, `-c`, nested): the full check reads it."""
+    """A requirements file that names another (`-r`, `-c`, nested) or a local project (`-e DIR`,
+    a path line: uv reads that project's sources): the full check reads it."""
     for line in text.splitlines():
         word = line.lstrip()
-        if word.startswith(("-r", "-c", "--requirement", "--constraint")):
+        if word.startswith(("-r", "-c", "--requirement", "--constraint", "-e", "--editable")):
+            return True
+        if not word.startswith(("#", "-")) and local_requirement(word.split("#", 1)[0]):
             return True
     return False
+
+
+def _sends_to_full_check(path: str, text: str) -> bool:
+    """A pyproject.toml whose other files count too: a workspace's members (their globs need
+    the TOML) and path dependencies (`{ path = ... }`: uv applies their own sources)."""
+    return path.endswith("pyproject.toml") and ("workspace" in text or "path =" in text or "path=" in text)
 
 
 def may_need_credentials(parsed, environ) -> bool:
@@ -86,10 +98,19 @@ def may_need_credentials(parsed, environ) -> bool:
         text = _read(path) if path else ""
         if _suspicious(text, hints):
             return True
-        if path.endswith("pyproject.toml") and "workspace" in text:
-            return True  # members' indexes count too: their globs need the TOML, so the full check
+        if _sends_to_full_check(path, text):
+            return True
+    projects = requested_projects(parsed, environ)  # `-e DIR`, `uv pip install ./dir`, `--with-editable`
     for path in requirement_paths(parsed, environ):  # -r, -c, --overrides, `pip compile FILE`
+        if os.path.basename(path) in PROJECT_FILES:  # `-r DIR/setup.cfg`: that project's sources
+            projects += [d for d in [local_project(path)] if d]
+            continue
         text = _read(path)
         if _suspicious(text, hints) or _names_other_files(text):
+            return True
+    for directory in projects:
+        path = os.path.join(directory, "pyproject.toml")
+        text = _read(path)
+        if _suspicious(text, hints) or _sends_to_full_check(path, text):
             return True
     return False

@@ -196,6 +196,73 @@ def test_nothing_covered_anywhere_is_still_no(box):
     assert not maybe(["pip", "compile", "req.in"])
 
 
+def sources(**pins):
+    """`[tool.uv.sources]` with `name = { index = ... }` or `{ path = ... }` (a value with a `/`)."""
+    lines = [f'{name} = {{ {"path" if "/" in value or value == "." else "index"} = "{value}" }}'
+             for name, value in pins.items()]
+    return "\n[tool.uv.sources]\n" + "\n".join(lines) + "\n"
+
+
+def test_a_path_dependency_brings_the_index_its_own_sources_pin(box):
+    """uv locks a path dependency with its own [tool.uv.sources]: `index = NAME` there sends the
+    package to NAME of that project's workspace (an index it only defines is not used)."""
+    write(box, "proj/pyproject.toml", project("app") + sources(pricing="../libs/pricing"))
+    write(box, "libs/pricing/pyproject.toml", project("pricing") + sources(corp_utils="corp", tax="../tax")
+          + index("corp", CA.format("pricing")) + index("spare", CA.format("spare"), explicit=False))
+    write(box, "libs/tax/pyproject.toml", project("tax") + sources(corp_lib="tax") + index("tax", CA.format("tax")))
+    assert urls(["lock"]) == [CA.format("pricing"), CA.format("tax")]  # transitively; not `spare`
+    assert maybe(["lock"])
+
+
+def test_path_dependencies_that_name_each_other_are_followed_once(box):
+    write(box, "proj/pyproject.toml", project("app") + sources(a="../a"))
+    write(box, "a/pyproject.toml", project("a") + sources(b="../b", x="a") + index("a", CA.format("a")))
+    write(box, "b/pyproject.toml", project("b") + sources(a="../a", app="../proj", y="b") + index("b", CA.format("b")))
+    assert urls(["lock"]) == [CA.format("a"), CA.format("b")]
+
+
+def test_a_path_source_that_is_a_file_or_missing_adds_nothing(box):
+    write(box, "proj/pyproject.toml", project("app") + sources(wheel="dist/app-1.0-py3-none-any.whl", gone="../gone"))
+    write(box, "proj/dist/app-1.0-py3-none-any.whl", "")
+    assert urls(["lock"]) == []
+
+
+@pytest.mark.parametrize("argv", [
+    ["pip", "install", "-e", "libs/pricing"],
+    ["pip", "install", "--editable=./libs/pricing"],
+    ["pip", "install", "./libs/pricing"],
+    ["pip", "install", "pricing @ file:///{root}/proj/libs/pricing"],
+    ["pip", "compile", "libs/pricing/pyproject.toml"],
+    ["pip", "install", "-r", "libs/pricing/setup.cfg"],
+    ["pip", "install", "-r", "reqs/local.txt"],
+    ["--directory", "reqs", "pip", "install", "-e", "../libs/pricing"],
+    ["add", "./libs/pricing"],
+    ["run", "--with-editable", "libs/pricing", "python"],
+    ["run", "--with", "rich,./libs/pricing", "python"],
+])
+def test_a_local_project_the_command_names_brings_its_pinned_index(box, argv):
+    """`uv pip install -e DIR` (and the other ways to name a local project) applies that
+    project's own sources; a requirements file's path lines are relative to where uv runs."""
+    write(box, "proj/libs/pricing/pyproject.toml", project("pricing") + sources(corp_utils="corp")
+          + index("corp", CA.format("pricing")))
+    write(box, "proj/libs/pricing/setup.cfg", "")
+    write(box, "proj/reqs/local.txt", "-r more.txt\n")
+    write(box, "proj/reqs/more.txt", "rich\n./libs/pricing  # relative to the working directory\n")
+    argv = [a.replace("{root}", str(box).lstrip("/")) for a in argv]
+    assert CA.format("pricing") in urls(argv)
+    assert maybe(argv)
+
+
+def test_a_local_project_uv_does_not_read_from_there_adds_nothing(box):
+    write(box, "proj/reqs/libs/pricing/pyproject.toml", project("pricing") + sources(corp_utils="corp")
+          + index("corp", CA.format("pricing")))
+    write(box, "proj/reqs/local.txt", "./libs/pricing\n")  # relative to this file: not where uv looks
+    write(box, "proj/libs/other/pyproject.toml", project("other"))
+    assert urls(["pip", "install", "-r", "reqs/local.txt"]) == []
+    assert urls(["pip", "install", "-e", "libs/other", "pricing"]) == []
+    assert not maybe(["pip", "install", "-e", "libs/other"])
+
+
 @pytest.mark.parametrize("argv, goes_to_python", [
     (["pip", "--cert", "ca.pem", "install", "x"], True),
     (["pip", "--cert=ca.pem", "install", "x"], True),

@@ -207,6 +207,37 @@ def test_a_project_path_that_becomes_a_link_to_another_project(box, tmp_path):
     box.synced_with_credential()
 
 
+def test_a_path_dependency_that_starts_pinning_a_private_index(box):
+    """uv locks a path dependency (not a workspace member) with its own `[tool.uv.sources]`: when
+    its pyproject.toml starts pinning a package to a covered index, the next lock must go to
+    Python and hand the credential over (before, the shim never read that file: 401)."""
+    box.sandbox.shim_config(box.covering)
+    box.private.publish("corp-utils", "1.0")
+    box.pyproject(box.public.url)
+    text = (box.project / "pyproject.toml").read_text().replace(
+        'dependencies = ["corp-lib"]', 'dependencies = ["corp-lib", "pricing"]')
+    box.sandbox.write("proj/pyproject.toml", text + '\n[tool.uv.sources]\npricing = { path = "../libs/pricing" }\n')
+    library = ('[project]\nname = "pricing"\nversion = "0.2.0"\nrequires-python = ">=3.8"\ndependencies = []\n\n'
+               '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n')
+    box.sandbox.write("libs/pricing/pyproject.toml", library)
+    for _ in range(2):  # locked, then (everything older than the verdict) a verdict written
+        first = box.uv("lock")
+        assert first.returncode == 0, first.stderr
+        box.age()
+    settled = box.python_starts()
+    assert box.uv("lock").returncode == 0 and box.python_starts() == settled  # the verdict: no credential
+    box.sandbox.write("libs/pricing/pyproject.toml", library.replace("dependencies = []", 'dependencies = ["corp-utils"]')
+                      + f'\n[tool.uv.sources]\ncorp-utils = {{ index = "corp" }}\n\n'
+                        f'[[tool.uv.index]]\nname = "corp"\nurl = "{box.private.url}"\nexplicit = true\n')
+    plain = box.sandbox.real("--directory", box.project, "lock", "--dry-run")
+    assert plain.returncode != 0, plain.stderr  # plain uv, no credential: corp-utils cannot be had
+    seen = len(box.private.requests)
+    done = box.uv("lock")
+    assert done.returncode == 0, done.stderr
+    assert box.python_starts() > settled, "the launcher used a stale verdict"
+    assert any(status == 200 and auth for path, status, auth in box.private.requests[seen:] if "corp-utils" in path)
+
+
 # ---- covered projects: the store verdict ------------------------------------------------------------
 
 class Covered:
