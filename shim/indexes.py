@@ -30,6 +30,7 @@ class UvIndex:
         self.source = source
         self.place = place
         self.default = default
+        self.pins = ()  # packages a local project's sources send here (local_indexes)
 
     def __repr__(self) -> str:  # tests; never the URL's credential
         from .redact import redact_url
@@ -280,23 +281,28 @@ def local_indexes(projects: list, pyprojects=()) -> list:
             continue
         seen.add(directory)
         tables = [(path, read_toml(path)) for path in workspace_pyprojects(directory)]
-        pinned = {name for _, data in tables for name in _pinned_names(data)}
+        pinned = {}
+        for _, data in tables:
+            for name, packages in _pins(data).items():
+                pinned.setdefault(name, []).extend(p for p in packages if p not in pinned.get(name, ()))
         for path, data in tables:
-            found += [i for i in settings_layer({"index": _tool_uv(data).get("index")}, path).index
-                      if i.name in pinned]
+            for index in settings_layer({"index": _tool_uv(data).get("index")}, path).index:
+                if index.name in pinned:
+                    index.pins = tuple(pinned[index.name])
+                    found.append(index)
             queue += path_sources(path, data)
     return found
 
 
-def _pinned_names(data) -> set:
-    """Index names that `[tool.uv.sources]` entries pin (`{ index = "NAME" }`)."""
+def _pins(data) -> dict:
+    """{index name: packages} of the `[tool.uv.sources]` entries that pin one (`{ index = "NAME" }`)."""
     sources = _tool_uv(data).get("sources")
-    names = set()
-    for value in sources.values() if isinstance(sources, dict) else ():
+    pins = {}
+    for package, value in sources.items() if isinstance(sources, dict) else ():
         for entry in value if isinstance(value, list) else [value]:
             if isinstance(entry, dict) and isinstance(entry.get("index"), str):
-                names.add(entry["index"])
-    return names
+                pins.setdefault(entry["index"], []).append(package)
+    return pins
 
 
 def in_play(parsed, environ, project: bool = False, pip: bool = False, extra_layers=()) -> list:

@@ -44,6 +44,7 @@ class Receipt:
         self.path = path
         self.packages = []
         self.indexes = []
+        self.projects = []  # local projects it was installed from (`directory`/`editable`): their sources apply
         self.findings = []  # redacted, for people
         self.stripped = []  # URLs (now clean) whose credential is removed
         self.found_urls = []  # the same, as they were (never printed)
@@ -157,6 +158,9 @@ def _describe_receipt(receipt: Receipt, data: dict) -> None:
             receipt.indexes.append(IndexRef(_strip(req["index"]), None, "requirements.index"))
         if isinstance(req.get("url"), str) and req["url"][:4].lower() == "http":
             receipt.indexes.append(IndexRef(_strip(req["url"]), None, "direct"))
+        for key in ("directory", "editable"):  # absolute, as uv writes them
+            if isinstance(req.get(key), str) and req[key] not in receipt.projects:
+                receipt.projects.append(req[key])
     options = tool.get("options", {})
     for entry in options.get("index", []):
         name = entry.get("name") if isinstance(entry.get("name"), str) else None

@@ -62,13 +62,33 @@ def _receipt_layer(receipt):
     return layer
 
 
-def _in_play(parsed, environ, found) -> list:
-    """Every index uv may use for the tools this command touches (each tool is resolved alone)."""
+def _in_play(parsed, environ, found, local) -> list:
+    """Every index uv may use for the tools this command touches (each tool is resolved alone),
+    then the indexes that the local projects they come from pin (`local`, see _local_indexes)."""
     cli = indexes.command_line(parsed, environ)
     user = indexes.user_layers(parsed, environ)
     if not found:
-        return indexes.resolve([cli, *user])
-    return [i for receipt in found for i in indexes.resolve([cli, _receipt_layer(receipt), *user])]
+        in_play = indexes.resolve([cli, *user])
+    else:
+        in_play = [i for receipt in found for i in indexes.resolve([cli, _receipt_layer(receipt), *user])]
+    return in_play + [i for pinned in local.values() for i in pinned]
+
+
+def _local_indexes(parsed, environ, found) -> dict:
+    """{tool name, or None for the command line: the indexes its local projects pin}. uv builds a
+    tool that is a local project (`uv tool install ./dir`, `--from ./dir`, `--with-editable`;
+    a receipt's `directory`/`editable`, on every upgrade) with that project's own sources."""
+    from .project import local_project, requested_projects
+
+    local = {}
+    named = requested_projects(parsed, environ)
+    if named:
+        local[None] = indexes.local_indexes(named)
+    for receipt in found:
+        projects = [d for d in map(local_project, receipt.projects) if d]
+        if projects:
+            local[receipt.name] = indexes.local_indexes(projects)
+    return local
 
 
 def receipt_decider(config, context, uv_version, remember: bool):
@@ -151,11 +171,13 @@ def prepare(parsed, args: list, real: str):
     found = receipts.repair(paths.tool_dir(), names, strip=strip) if names is None or names else []
     _report(found)
 
-    in_play = _in_play(parsed, environ, found if parsed.key != "uv__tool__install" else [])
+    found_for = found if parsed.key != "uv__tool__install" else []
+    local = _local_indexes(parsed, environ, found_for)
+    in_play = _in_play(parsed, environ, found_for, local)
     needs = []
     if parsed.key != "uv__tool__install":
         needs += _needs_from_receipts(found)
-    needs += [credentials.Need(i.url, i.name, packages, i.place) for i in in_play]
+    needs += [credentials.Need(i.url, i.name, list(i.pins) or packages, i.place) for i in in_play]
     needs = credentials.merge_needs(needs)
     if not packages:
         for need in needs:
@@ -177,5 +199,5 @@ def prepare(parsed, args: list, real: str):
         shared = indexes.resolve([indexes.command_line(parsed, environ), *indexes.user_layers(parsed, environ)])
         user_keys = {(index.url.rstrip("/"), index.name) for index in shared}
         return args, upgrade_all.prepare(found, needs, user_keys, config, context, environ, in_play, uv_version,
-                                         extra)
+                                         extra, local)
     return args, credentials.supply(needs, config, context, environ, in_play, uv_version, extra, strict=True)

@@ -77,13 +77,17 @@ class PartialUpgrade:
         return status or 1
 
 
-def _tools_of(found, user_keys) -> dict:
-    """{need key: tool names}: a receipt's indexes serve its tool; the user's serve every tool."""
+def _tools_of(found, user_keys, local) -> dict:
+    """{need key: tool names}: a receipt's indexes, and those its local projects pin (`local`:
+    {tool: [UvIndex]}), serve its tool; the user's serve every tool."""
     every = [r.name for r in found]
     tools = {}
     for receipt in found:
         for ref in receipt.indexes:
             tools.setdefault((ref.url.rstrip("/"), ref.name), set()).add(receipt.name)
+    for tool, pinned in local.items():
+        for index in pinned:
+            tools.setdefault((index.url.rstrip("/"), index.name), set()).update([tool] if tool else every)
     for key in user_keys:
         tools.setdefault(key, set()).update(every)
     return tools
@@ -116,7 +120,7 @@ def _check_each(supplies: list) -> list:
 
 
 def prepare(found, needs: list, user_keys: set, config, context, environ: dict, in_play: list, uv_version,
-            extra=()):
+            extra=(), local=None):
     """The environment for uv (every tool can be served), or a PartialUpgrade."""
     from . import handoff
 
@@ -131,7 +135,7 @@ def prepare(found, needs: list, user_keys: set, config, context, environ: dict, 
     if not bad:
         handoff.hand_over(got, in_play, environ, uv_version)
         return environ
-    tools = _tools_of(found, user_keys)
+    tools = _tools_of(found, user_keys, local or {})
     refused, fixes, lost = [], [], set()
     for supply, error in bad:
         first = error.message.split("\n")[0]
