@@ -90,11 +90,16 @@ def test_every_index_uv_requests_is_in_play(case, tmp_path, monkeypatch):
         proj = tmp_path / "proj"
         _copy(case, proj, box.home, {letter: server.url for letter, server in servers.items()})
         by_port = {server.server.server_port: letter for letter, server in servers.items()}
-        misses, extras, report = 0, 0, []
+        misses, extras, report, failed = 0, 0, [], []
         for line, may_fail, extra_env, args in _commands(case):
             for server in servers.values():
                 server.requests.clear()
-            env = {**box.env, "UV_PYTHON": BASE_PYTHON, "HTTPS_PROXY": UNREACHABLE, "UV_HTTP_RETRIES": "0",
+            # `uv pip` acts on UV_PYTHON's environment: the case's own .venv, never the interpreter
+            # these tests run on (an install or a sync there would change it for everyone)
+            pip = args[args.index("pip") + 1] if "pip" in args else None
+            python = BASE_PYTHON if pip in (None, "compile") else str(proj / ".venv" / "bin" / "python")
+            assert os.path.exists(python), f"{line}: no .venv to act on"
+            env = {**box.env, "UV_PYTHON": python, "HTTPS_PROXY": UNREACHABLE, "UV_HTTP_RETRIES": "0",
                    **extra_env}
             if "lock" in args:  # lock afresh: an up-to-date uv.lock makes uv request nothing
                 for lock in [*proj.rglob("uv.lock"), *proj.rglob("*.py.lock")]:
@@ -108,12 +113,14 @@ def test_every_index_uv_requests_is_in_play(case, tmp_path, monkeypatch):
                 if port and int(port.group(1)) in by_port:
                     listed.add(by_port[int(port.group(1))])
             missed = requested - listed
-            assert not missed, f"{line}: uv requested {sorted(missed)}, the shim lists {sorted(listed)}"
+            if missed:
+                failed.append(f"{line}: uv requested {sorted(missed)}, the shim lists {sorted(listed)}")
             misses += len(missed)
             extras += len(listed - requested)
             report.append(f"  {line}: requested {sorted(requested)}, listed {sorted(listed)}")
         RESULTS[case] = (len(report), misses, extras)
         print(f"\n{case}:\n" + "\n".join(report))
+        assert not failed, "\n".join(failed)  # every miss of the case, not only the first
     finally:
         for server in servers.values():
             server.close()

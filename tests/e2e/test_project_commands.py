@@ -121,6 +121,7 @@ def test_pip_install_from_a_requirements_file(project, corp, other):
     box.write("proj/requirements.txt", f"--index-url {other.url}\nother-lib\n")
     rotate(box, corp, other, "B")
     assert in_project(box, "venv").returncode == 0
+    box.env["UV_PYTHON"] = str(box.proj / ".venv" / "bin" / "python")  # never the interpreter the tests run on
     result = in_project(box, "pip", "install", "-r", "requirements.txt")
     assert result.returncode == 0, result.stderr
     assert "other-lib" in in_project(box, "pip", "list").stdout
