@@ -17,6 +17,7 @@ import os
 
 from . import paths
 from . import project as project_mod
+from .errors import warn
 from .project import read_toml, requirement_paths, settings_file, start_dir
 
 MAX_REQUIREMENT_DEPTH = 8
@@ -273,13 +274,18 @@ def local_indexes(projects: list, pyprojects=()) -> list:
     from .project import path_sources, workspace_pyprojects
 
     queue = list(projects) + [d for path, data in pyprojects for d in path_sources(path, data)]
-    seen = {os.path.dirname(path) for path, _ in pyprojects}
-    found = []
-    while queue and len(seen) < MAX_LOCAL_PROJECTS:
+    seen = {os.path.dirname(path) for path, _ in pyprojects}  # (the workspace's own: not counted)
+    found, followed = [], 0
+    while queue:
         directory = queue.pop(0)
         if directory in seen:
             continue
+        if followed == MAX_LOCAL_PROJECTS:
+            warn(f"uv-shim reads the sources of {MAX_LOCAL_PROJECTS} local projects at most: the indexes that "
+                 f"{directory} and the local projects after it pin get no credential from uv-shim")
+            break
         seen.add(directory)
+        followed += 1
         tables = [(path, read_toml(path)) for path in workspace_pyprojects(directory)]
         pinned = {}
         for _, data in tables:
@@ -292,6 +298,17 @@ def local_indexes(projects: list, pyprojects=()) -> list:
                     found.append(index)
             queue += path_sources(path, data)
     return found
+
+
+def named_projects(parsed, environ) -> list:
+    """The local projects a command names (project.requested_projects), those of the
+    requirements files it takes no index line from (`--with-requirements`, `uv add -r`), and
+    the path sources of the PEP 723 script it works on."""
+    named = project_mod.requested_projects(parsed, environ)
+    working_dir = project_mod.working_dir(parsed, environ)
+    for path in project_mod.requirement_project_files(parsed, environ):
+        named += requirement_indexes(path, working_dir).projects
+    return named + project_mod.script_projects(parsed, environ)
 
 
 def _pins(data) -> dict:
@@ -323,12 +340,8 @@ def in_play(parsed, environ, project: bool = False, pip: bool = False, extra_lay
         layers += [requirement_indexes(path, working_dir) for path in requirement_paths(parsed, environ)]
     found = resolve(layers)
     if project:
-        if pip:
-            named = project_mod.requested_projects(parsed, environ)
-            named += [d for layer in layers for d in layer.projects if d not in named]
-            more = local_indexes(named)
-        else:
-            more = workspace_indexes(parsed, environ) + local_indexes(project_mod.requested_projects(parsed, environ))
+        named = named_projects(parsed, environ) + [d for layer in layers for d in layer.projects]
+        more = ([] if pip else workspace_indexes(parsed, environ)) + local_indexes(named)
         seen = {(i.url, i.name) for i in found}
         for index in more:
             if (index.url, index.name) not in seen:

@@ -222,21 +222,33 @@ def local_project(path: str):
     return directory if is_file(os.path.join(directory, "pyproject.toml")) else None
 
 
+def _after_name(text: str) -> str:
+    """What follows `name @` / `name[extras]@` (PEP 508: spaces around `@` are optional), else `text`."""
+    head, at, rest = text.partition("@")
+    name = head.split("[", 1)[0].strip()
+    if not at or not name or not name[0].isalnum() or not all(c.isalnum() or c in "._-" for c in name):
+        return text
+    return rest.strip() if head.strip() == name or head.rstrip().endswith("]") else text
+
+
+def _without_extras(path: str) -> str:
+    """`./dir[dev,cli]` -> `./dir`: uv reads extras after a path (`uv pip install -e .[dev]`)."""
+    return path[:path.rindex("[")].rstrip() if path.endswith("]") and "[" in path else path
+
+
 def local_requirement(text: str):
     """The path a requirement names when it is a local one (`./dir`, `/abs/dir`, `~/dir`,
-    `dir/sub`, `file:` URLs, `name @ file:...`, `name @ ./dir`), else None."""
-    text = text.strip()
-    if " @ " in text:
-        text = text.split(" @ ", 1)[1].strip()
+    `dir/sub`, `.[dev]`, `file:` URLs, `name @ file:...`, `name@./dir`), else None."""
+    text = _after_name(text.strip())
     text = text.split(";", 1)[0].strip()  # a marker
     if text.startswith("file:"):
         from urllib.parse import unquote, urlsplit
 
-        return unquote(urlsplit(text).path) or None
+        return _without_extras(unquote(urlsplit(text).path)) or None
     if "://" in text or not text:
         return None
     if text.startswith((".", "/", "~")) or os.sep in text or (os.altsep and os.altsep in text):
-        return os.path.expanduser(text)
+        return os.path.expanduser(_without_extras(text))
     return None
 
 
@@ -258,9 +270,27 @@ def requested_projects(parsed, environ) -> list:
     return found
 
 
+def requirement_project_files(parsed, environ) -> list:
+    """Requirements files whose local projects (`-e DIR`, path lines) uv builds with their own
+    sources, though it takes no index line from them: `--with-requirements` (`uv run`, `uv tool
+    run|install`) and `uv add -r`. Relative to the working directory."""
+    values = parsed.values("--with-requirements")
+    if parsed.key == "uv__add":
+        values += [v for o in ("-r", "--requirements", "--requirement") for v in parsed.values(o)]
+    return [in_working_dir(parsed, environ, v) for v in values if v]
+
+
+def script_projects(parsed, environ) -> list:
+    """The local projects the `path` sources of the PEP 723 script the command works on name
+    (relative to the script's directory): uv builds them with their own sources too."""
+    path = script_path(parsed, environ)
+    return path_sources(path, script_metadata(path)) if path else []
+
+
 def path_sources(pyproject: str, data) -> list:
-    """The local projects that `path = "..."` entries of `[tool.uv.sources]` in `pyproject`
-    name (relative to its directory): uv locks and installs them with their own sources."""
+    """The local projects that `path = "..."` entries of `[tool.uv.sources]` in `pyproject` (or
+    a script's metadata) name, relative to its directory: uv locks and installs them with their
+    own sources."""
     tool = data.get("tool") if isinstance(data, dict) else None
     uv = tool.get("uv") if isinstance(tool, dict) else None
     sources = uv.get("sources") if isinstance(uv, dict) else None

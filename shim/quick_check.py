@@ -5,9 +5,10 @@ and says "maybe" when it sees anything a provider could act on: a uv-shim config
 URL carrying a credential, a host a provider recognises (each provider's HINTS), a
 `UV_INDEX_<NAME>_PASSWORD` variable.
 Besides the settings files, it reads the PEP 723 script the command runs, every requirements
-file uv reads index lines from, the pyproject.toml of each local project the command line
-names (`-e DIR`), and sends any workspace (whose members' `pyproject.toml` uv reads too), any
-path dependency and any requirements file naming a local project (uv applies their own
+file uv reads index lines from (and `--with-requirements`, `uv add -r`), the pyproject.toml
+of each local project the command line names (`-e DIR`), and sends any workspace (whose
+members' `pyproject.toml` uv reads too), any path dependency (of a pyproject.toml or of the
+script) and any requirements file naming a local project (uv applies their own
 `[tool.uv.sources]`) to the full check.
 "No" lets the launcher exec uv at once; "maybe" runs the full check. It may say "maybe"
 too often, never "no" wrongly.
@@ -19,7 +20,7 @@ import os
 
 from . import paths
 from .project import (PROJECT_FILES, ancestors, in_working_dir, local_project, local_requirement,
-                      requested_projects, requirement_paths, script_path, start_dir)
+                      requested_projects, requirement_paths, requirement_project_files, script_path, start_dir)
 
 _SETTINGS_NAMES = ("pyproject.toml", "uv.toml")
 
@@ -70,10 +71,28 @@ def _names_other_files(text: str) -> bool:
     return False
 
 
-def _sends_to_full_check(path: str, text: str) -> bool:
+def _has_path_key(text: str) -> bool:
+    """A `path` key anywhere (`{ path = ...}`, `pricing.path = ...`, `"path"=`, and `path     =` as
+    a formatter aligns it): on each line without spaces and quotes, `path=` not ending a longer key."""
+    for line in text.splitlines():
+        if "path" not in line:
+            continue
+        compact = "".join(line.split()).replace('"', "").replace("'", "")
+        at = compact.find("path=")
+        while at != -1:
+            if at == 0 or not (compact[at - 1].isalnum() or compact[at - 1] in "_-"):
+                return True
+            at = compact.find("path=", at + 1)
+    return False
+
+
+def _sends_to_full_check(path: str, text: str, script=None) -> bool:
     """A pyproject.toml whose other files count too: a workspace's members (their globs need
-    the TOML) and path dependencies (`{ path = ... }`: uv applies their own sources)."""
-    return path.endswith("pyproject.toml") and ("workspace" in text or "path =" in text or "path=" in text)
+    the TOML) and path dependencies (`{ path = ... }`: uv applies their own sources); a PEP 723
+    script's path sources, likewise."""
+    if path == script:
+        return _has_path_key(text)
+    return path.endswith("pyproject.toml") and ("workspace" in text or _has_path_key(text))
 
 
 def may_need_credentials(parsed, environ) -> bool:
@@ -98,10 +117,11 @@ def may_need_credentials(parsed, environ) -> bool:
         text = _read(path) if path else ""
         if _suspicious(text, hints):
             return True
-        if _sends_to_full_check(path, text):
+        if _sends_to_full_check(path, text, script):
             return True
     projects = requested_projects(parsed, environ)  # `-e DIR`, `uv pip install ./dir`, `--with-editable`
-    for path in requirement_paths(parsed, environ):  # -r, -c, --overrides, `pip compile FILE`
+    # -r, -c, --overrides, `pip compile FILE`; `--with-requirements`, `uv add -r` (their -e lines)
+    for path in requirement_paths(parsed, environ) + requirement_project_files(parsed, environ):
         if os.path.basename(path) in PROJECT_FILES:  # `-r DIR/setup.cfg`: that project's sources
             projects += [d for d in [local_project(path)] if d]
             continue

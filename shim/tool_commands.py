@@ -76,12 +76,13 @@ def _in_play(parsed, environ, found, local) -> list:
 
 def _local_indexes(parsed, environ, found) -> dict:
     """{tool name, or None for the command line: the indexes its local projects pin}. uv builds a
-    tool that is a local project (`uv tool install ./dir`, `--from ./dir`, `--with-editable`;
-    a receipt's `directory`/`editable`, on every upgrade) with that project's own sources."""
-    from .project import local_project, requested_projects
+    tool that is a local project (`uv tool install ./dir`, `--from ./dir`, `--with-editable`, an
+    `-e DIR` line of `--with-requirements`; a receipt's `directory`/`editable`, on every upgrade)
+    with that project's own sources."""
+    from .project import local_project
 
     local = {}
-    named = requested_projects(parsed, environ)
+    named = indexes.named_projects(parsed, environ)
     if named:
         local[None] = indexes.local_indexes(named)
     for receipt in found:

@@ -239,6 +239,14 @@ def test_a_path_source_that_is_a_file_or_missing_adds_nothing(box):
     ["add", "./libs/pricing"],
     ["run", "--with-editable", "libs/pricing", "python"],
     ["run", "--with", "rich,./libs/pricing", "python"],
+    ["pip", "install", "-e", "libs/pricing[dev,cli]"],  # extras after a path
+    ["pip", "install", "./libs/pricing[dev]"],
+    ["pip", "install", "pricing@./libs/pricing"],  # PEP 508: no spaces needed around `@`
+    ["pip", "install", "pricing[dev]@file:///{root}/proj/libs/pricing"],
+    ["pip", "install", "-r", "reqs/extras.txt"],
+    ["run", "--with-requirements", "reqs/editable.txt", "python"],  # uv takes no index line there, but -e DIR
+    ["tool", "install", "rich", "--with-requirements", "reqs/editable.txt"],
+    ["add", "-r", "reqs/editable.txt"],
 ])
 def test_a_local_project_the_command_names_brings_its_pinned_index(box, argv):
     """`uv pip install -e DIR` (and the other ways to name a local project) applies that
@@ -248,9 +256,71 @@ def test_a_local_project_the_command_names_brings_its_pinned_index(box, argv):
     write(box, "proj/libs/pricing/setup.cfg", "")
     write(box, "proj/reqs/local.txt", "-r more.txt\n")
     write(box, "proj/reqs/more.txt", "rich\n./libs/pricing  # relative to the working directory\n")
+    write(box, "proj/reqs/extras.txt", "pricing[dev]@./libs/pricing\n")
+    write(box, "proj/reqs/editable.txt", "-e libs/pricing[dev]\n")
     argv = [a.replace("{root}", str(box).lstrip("/")) for a in argv]
     assert CA.format("pricing") in urls(argv)
     assert maybe(argv)
+
+
+def test_the_projects_own_path_dependencies_when_it_is_installed_with_extras(box):
+    """`uv pip install -e .[dev]`: the project's path dependencies are followed too."""
+    write(box, "proj/pyproject.toml", project("app") + sources(pricing="libs/pricing"))
+    write(box, "proj/libs/pricing/pyproject.toml", project("pricing") + sources(corp_utils="corp")
+          + index("corp", CA.format("pricing")))
+    assert CA.format("pricing") in urls(["pip", "install", "-e", ".[dev]"])
+
+
+@pytest.mark.parametrize("table", [
+    '[tool.uv.sources.pricing]\npath     = "../libs/pricing"\neditable = true\n',  # aligned by a formatter
+    '[tool.uv.sources]\npricing = { "path" = "../libs/pricing" }\n',
+    '[tool.uv.sources]\npricing.path\t=\t"../libs/pricing"\n',
+])
+def test_a_path_key_however_it_is_written_sends_to_the_full_check(box, table):
+    write(box, "proj/pyproject.toml", project("app") + "\n" + table)
+    write(box, "libs/pricing/pyproject.toml", project("pricing") + sources(corp_utils="corp")
+          + index("corp", CA.format("pricing")))
+    assert urls(["lock"]) == [CA.format("pricing")]
+    assert maybe(["lock"])
+
+
+def test_keys_that_only_end_in_path_are_not_path_sources(box):
+    write(box, "proj/pyproject.toml", project("app") + '\n[build-system]\nbackend-path = ["."]\n'
+          '\n[tool.pytest.ini_options]\npythonpath = ["src"]\n')
+    assert not maybe(["lock"])
+
+
+PATH_SCRIPT = '# /// script\n# dependencies = ["pricing"]\n#\n# [tool.uv.sources]\n# pricing = {{ path = "{}" }}\n# ///\n'
+
+
+@pytest.mark.parametrize("argv", [["run", "job.py"], ["lock", "--script", "job.py"], ["run", "--script", "job.py"]])
+def test_a_scripts_path_source_brings_the_index_its_project_pins(box, argv):
+    write(box, "proj/job.py", PATH_SCRIPT.format("libs/pricing"))  # relative to the script
+    write(box, "proj/libs/pricing/pyproject.toml", project("pricing") + sources(corp_utils="corp")
+          + index("corp", CA.format("pricing")))
+    assert urls(argv) == [CA.format("pricing")]
+    assert maybe(argv)
+
+
+def test_the_bound_on_path_dependencies_leaves_the_workspace_members_out(box):
+    """A workspace of 70 members still follows its path dependencies (the bound counts those)."""
+    write(box, "proj/pyproject.toml", project("app") + sources(pricing="../libs/pricing")
+          + '\n[tool.uv.workspace]\nmembers = ["members/*"]\n')
+    for i in range(70):
+        write(box, f"proj/members/m{i}/pyproject.toml", project(f"m{i}"))
+    write(box, "libs/pricing/pyproject.toml", project("pricing") + sources(corp_utils="corp")
+          + index("corp", CA.format("pricing")))
+    assert urls(["lock"]) == [CA.format("pricing")]
+
+
+def test_past_the_bound_on_path_dependencies_a_warning_says_what_is_left_out(box, capsys):
+    chain = [f"lib{i}" for i in range(indexes.MAX_LOCAL_PROJECTS + 1)]
+    write(box, "proj/pyproject.toml", project("app") + sources(lib0="../lib0"))
+    for this, after in zip(chain, chain[1:] + [None]):
+        pins = sources(**{after: f"../{after}"}) if after else sources(corp_utils="corp") + index("corp", CA.format("x"))
+        write(box, f"{this}/pyproject.toml", project(this) + pins)
+    assert urls(["lock"]) == []
+    assert f"{box}/{chain[-1]}" in capsys.readouterr().err
 
 
 def test_a_local_project_uv_does_not_read_from_there_adds_nothing(box):
