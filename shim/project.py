@@ -254,14 +254,17 @@ def local_requirement(text: str):
 
 def requested_projects(parsed, environ) -> list:
     """The local projects a command line names: `-e`/`--editable`/`--with-editable` values,
-    `--with` entries, `--from` (`uv tool run|install`), and the positional requirements of
-    `uv pip install`, `uv add` and `uv tool install` that are paths (relative to the working
-    directory). uv reads their `[tool.uv.sources]`."""
+    `--with` entries, `--from` (`uv tool run|install`), the positional requirements of
+    `uv pip install`, `uv add` and `uv tool install` that are paths, and the pyproject.toml of
+    `uv pip --group [PATH:]NAME` (relative to the working directory). uv reads their
+    `[tool.uv.sources]`."""
     paths = [local_requirement(v) or v for o in EDITABLE_OPTIONS for v in parsed.values(o)]  # `-e dir`: a path
     others = [v for given in parsed.values("--with") for v in given.split(",")] + parsed.values("--from")
     if parsed.key in ("uv__pip__install", "uv__add", "uv__tool__install"):
         others += parsed.positionals
     paths += [local_requirement(v) for v in others]
+    if parsed.key.startswith("uv__pip__"):  # `--group [PATH:]NAME`: that pyproject.toml's group, with its sources
+        paths += [g.rpartition(":")[0] or "pyproject.toml" for g in parsed.values("--group")]
     found = []
     for path in paths:
         directory = local_project(in_working_dir(parsed, environ, path)) if path else None

@@ -247,6 +247,8 @@ def test_a_path_source_that_is_a_file_or_missing_adds_nothing(box):
     ["run", "--with-requirements", "reqs/editable.txt", "python"],  # uv takes no index line there, but -e DIR
     ["tool", "install", "rich", "--with-requirements", "reqs/editable.txt"],
     ["add", "-r", "reqs/editable.txt"],
+    ["pip", "install", "--group", "libs/pricing/pyproject.toml:dev"],  # a group, lowered with its sources
+    ["--directory", "libs/pricing", "pip", "compile", "--group", "dev"],
 ])
 def test_a_local_project_the_command_names_brings_its_pinned_index(box, argv):
     """`uv pip install -e DIR` (and the other ways to name a local project) applies that
