@@ -180,12 +180,28 @@ def _merge(layer: Layer, other: Layer) -> None:
     layer.projects += other.projects
 
 
-def requirement_indexes(path: str, working_dir: str, depth: int = 0) -> Layer:
+def _expand(line: str, environ, working_dir: str) -> str:
+    """`${NAME}` (upper-case letters, digits, `_`) as uv expands it in a requirements file: the
+    variable's value, else for PROJECT_ROOT the directory uv runs in, else left as written."""
+    if "${" not in line:
+        return line
+    import re
+
+    def value(match):
+        name = match.group(1)
+        if name in environ:
+            return environ[name]
+        return working_dir if name == "PROJECT_ROOT" else match.group(0)
+
+    return re.sub(r"\$\{([A-Z0-9_]+)\}", value, line)
+
+
+def requirement_indexes(path: str, working_dir: str, environ, depth: int = 0) -> Layer:
     """`--index-url`, `--extra-index-url` and `--find-links` lines of a requirements file (of
     the `-r`/`-c` files it names, too), or the `[tool.uv]` index settings of a PEP 723 script
     given as one (`-r script.py`); in `projects`, the local projects it names: a
     `pyproject.toml` given as the file, `-e DIR` and path lines (relative to `working_dir`,
-    as uv reads them)."""
+    as uv reads them; `${VAR}` expanded as uv does)."""
     from .project import PROJECT_FILES, local_project, local_requirement, script_metadata
 
     layer = Layer(path)
@@ -202,7 +218,7 @@ def requirement_indexes(path: str, working_dir: str, depth: int = 0) -> Layer:
     except (OSError, UnicodeDecodeError):
         return layer  # uv reports a missing or unreadable file itself
     for line in lines:
-        content = line.split("#", 1)[0]
+        content = _expand(line.split("#", 1)[0], environ, working_dir)
         words = content.split()
         if not words:
             continue
@@ -225,7 +241,8 @@ def requirement_indexes(path: str, working_dir: str, depth: int = 0) -> Layer:
             layer.flat.append(UvIndex(value, None, path, FLAT))
         elif option in ("-r", "--requirement", "--requirements", "-c", "--constraint") \
                 and depth < MAX_REQUIREMENT_DEPTH:
-            _merge(layer, requirement_indexes(os.path.join(os.path.dirname(path), value), working_dir, depth + 1))
+            _merge(layer, requirement_indexes(os.path.join(os.path.dirname(path), value), working_dir, environ,
+                                                depth + 1))
     return layer
 
 
@@ -307,7 +324,7 @@ def named_projects(parsed, environ) -> list:
     named = project_mod.requested_projects(parsed, environ)
     working_dir = project_mod.working_dir(parsed, environ)
     for path in project_mod.requirement_project_files(parsed, environ):
-        named += requirement_indexes(path, working_dir).projects
+        named += requirement_indexes(path, working_dir, environ).projects
     return named + project_mod.script_projects(parsed, environ)
 
 
@@ -337,7 +354,7 @@ def in_play(parsed, environ, project: bool = False, pip: bool = False, extra_lay
     layers += user_layers(parsed, environ, pip)
     if project and pip:
         working_dir = project_mod.working_dir(parsed, environ)
-        layers += [requirement_indexes(path, working_dir) for path in requirement_paths(parsed, environ)]
+        layers += [requirement_indexes(path, working_dir, environ) for path in requirement_paths(parsed, environ)]
     found = resolve(layers)
     if project:
         named = named_projects(parsed, environ) + [d for layer in layers for d in layer.projects]

@@ -126,7 +126,7 @@ def may_need_credentials(parsed, environ) -> bool:
             projects += [d for d in [local_project(path)] if d]
             continue
         text = _read(path)
-        if _suspicious(text, hints) or _names_other_files(text):
+        if _suspicious(text, hints) or _names_other_files(text) or "${" in text:  # uv expands `${VAR}`
             return True
     for directory in projects:
         path = os.path.join(directory, "pyproject.toml")

@@ -325,6 +325,17 @@ def test_past_the_bound_on_path_dependencies_a_warning_says_what_is_left_out(box
     assert f"{box}/{chain[-1]}" in capsys.readouterr().err
 
 
+def test_variables_in_a_requirements_file_are_expanded_as_uv_does(box):
+    """uv expands `${NAME}` in requirements files (PROJECT_ROOT: the directory it runs in)."""
+    write(box, "proj/libs/pricing/pyproject.toml", project("pricing") + sources(corp_utils="corp")
+          + index("corp", CA.format("pricing")))
+    write(box, "proj/reqs.txt", "--extra-index-url ${CORP_INDEX}\n-e ${PROJECT_ROOT}/libs/pricing\n${NOT_SET}/x\n")
+    argv = ["pip", "install", "-r", "reqs.txt"]
+    assert urls(argv, {"CORP_INDEX": CA.format("extra")}) == [CA.format("extra"), CA.format("pricing")]
+    write(box, "proj/reqs.txt", "--extra-index-url ${CORP_INDEX}\n")
+    assert maybe(argv, {"CORP_INDEX": CA.format("extra")})
+
+
 def test_a_local_project_uv_does_not_read_from_there_adds_nothing(box):
     write(box, "proj/reqs/libs/pricing/pyproject.toml", project("pricing") + sources(corp_utils="corp")
           + index("corp", CA.format("pricing")))
