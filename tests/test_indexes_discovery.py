@@ -292,7 +292,8 @@ def test_keys_that_only_end_in_path_are_not_path_sources(box):
     assert not maybe(["lock"])
 
 
-PATH_SCRIPT = '# /// script\n# dependencies = ["pricing"]\n#\n# [tool.uv.sources]\n# pricing = {{ path = "{}" }}\n# ///\n'
+PATH_SCRIPT = ('# /// script\n# dependencies = ["pricing"]\n#\n# [tool.uv.sources]\n'
+               '# pricing = {{ path = "{}" }}\n# ///\n')
 
 
 @pytest.mark.parametrize("argv", [["run", "job.py"], ["lock", "--script", "job.py"], ["run", "--script", "job.py"]])
@@ -319,7 +320,8 @@ def test_past_the_bound_on_path_dependencies_a_warning_says_what_is_left_out(box
     chain = [f"lib{i}" for i in range(indexes.MAX_LOCAL_PROJECTS + 1)]
     write(box, "proj/pyproject.toml", project("app") + sources(lib0="../lib0"))
     for this, after in zip(chain, chain[1:] + [None]):
-        pins = sources(**{after: f"../{after}"}) if after else sources(corp_utils="corp") + index("corp", CA.format("x"))
+        last = sources(corp_utils="corp") + index("corp", CA.format("x"))
+        pins = sources(**{after: f"../{after}"}) if after else last
         write(box, f"{this}/pyproject.toml", project(this) + pins)
     assert urls(["lock"]) == []
     assert f"{box}/{chain[-1]}" in capsys.readouterr().err

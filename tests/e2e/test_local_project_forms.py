@@ -47,7 +47,8 @@ def box(tmp_path, corp, public_index):
     box = Sandbox(tmp_path, NEWEST)
     box.env.update({"UV_PYTHON": BASE_PYTHON, "UV_INDEX_URL": public_index.url, "UV_HTTP_RETRIES": "0"})
     box.env.update({"GITLAB_CI": "true", "CI_JOB_TOKEN": TOKEN, "CI_API_V4_URL": corp.origin.rstrip("/") + API})
-    write_project(tmp_path / "pricing", "pricing", "0.2.0", ["corp-utils"], EXTRAS + PINNED.format(url=corp.origin.rstrip("/") + corp.prefix + "/simple/"))
+    url = corp.origin.rstrip("/") + corp.prefix + "/simple/"
+    write_project(tmp_path / "pricing", "pricing", "0.2.0", ["corp-utils"], EXTRAS + PINNED.format(url=url))
     return box
 
 
