@@ -14,8 +14,6 @@ one (UV_INDEX_URL, serving rich-lite); local projects are built by an in-tree ba
 it fails; through the shim it succeeds with the token.
 """
 
-import base64
-
 import pytest
 
 from tests.support.index import PackageIndex
@@ -53,8 +51,7 @@ def box(tmp_path, corp, public_index):
 
 
 def fetched_with_token(corp) -> bool:
-    header = "Basic " + base64.b64encode(f"gitlab-ci-token:{TOKEN}".encode()).decode()
-    return any(status == 200 and auth == header for path, status, auth in corp.requests if "corp" in path)
+    return corp.served_to(TOKEN, "corp")
 
 
 def plain_fails_then_shim_fetches(box, corp, *args, cwd):

@@ -43,11 +43,7 @@ def box(tmp_path, corp, public_index):
 
 def fetched_with(corp, token, since=0) -> bool:
     """corp-utils was served to `token` (its wheel or its page)."""
-    import base64
-
-    header = "Basic " + base64.b64encode(f"aws:{token}".encode()).decode()
-    return any(status == 200 and auth == header for path, status, auth in corp.requests[since:]
-               if "corp" in path)
+    return corp.served_to(token, "corp", since)
 
 
 @pytest.mark.parametrize("args", [

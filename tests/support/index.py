@@ -77,6 +77,13 @@ class PackageIndex:
     def authorizations(self) -> list:
         return [auth for _, _, auth in self.requests if auth]
 
+    def served_to(self, password: str, path_part: str = "", since: int = 0) -> bool:
+        """Whether a request (from the `since`-th on) whose path holds `path_part` was answered
+        200 to `username:password` in basic auth."""
+        header = "Basic " + base64.b64encode(f"{self.username}:{password}".encode()).decode()
+        return any(status == 200 and auth == header and path_part in path
+                   for path, status, auth in self.requests[since:])
+
     def close(self) -> None:
         self.closing.set()
         self.server.shutdown()
