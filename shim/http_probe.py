@@ -39,6 +39,10 @@ MAX_HEAD = 65536
 _LOCK = threading.Lock()
 
 
+class Closed(ConnectionError):
+    """The server closed the connection before it answered (uv retries this, as an unexpected EOF)."""
+
+
 class Skip(Exception):
     """The check cannot follow uv's rules for this URL: it is not made (the reason says why)."""
 
@@ -370,6 +374,8 @@ def _read_head(conn, whole: bool) -> int:
         data += chunk
     if whole and not data.endswith(end):
         raise OSError("proxy sent data past its CONNECT answer")  # never read into the tunnel
+    if not data:
+        raise Closed("closed before answering")
     parts = data.split(b"\r\n", 1)[0].split()
     if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
         raise OSError("not an HTTP response")

@@ -7,9 +7,11 @@ The check behaves like uv's own requests: the network settings uv would use
 (`network_settings`: proxies, NO_PROXY, trust roots, offline; see http_probe), first a
 request without the credential, and the credential only when the server asks for it
 (401, or a status the provider lists in REJECTED_STATUSES, as CodeArtifact answers 404),
-never over plain http except between loopback addresses, redirects never followed. All
-indexes are asked in parallel under one deadline of TIMEOUT seconds; whatever has not
-answered by then is left to uv, with one line saying so.
+never over plain http except between loopback addresses, redirects never followed, and a
+request the connection failed under (reset, refused, closed unanswered) retried as uv
+retries it (UV_HTTP_RETRIES, else 3). All indexes are asked in parallel under one deadline
+of TIMEOUT seconds, retries included; whatever has not answered by then is left to uv,
+with one line saying so.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from .receipts import normalize_name
 from .redact import redact_url
 
 TIMEOUT = 3.0
+DEFAULT_RETRIES = 3  # uv's own default (UV_HTTP_RETRIES); the deadline still bounds them all
+RETRY_PAUSE = 0.1  # seconds, times the attempt
 ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.5"
 _TRUE = ("1", "true", "yes", "y", "on", "t")
 
@@ -110,22 +114,37 @@ def status_of(supply, network, deadline):
     return status, True
 
 
+def _retries(environ) -> int:
+    """How many times uv would retry a request that failed on the way (UV_HTTP_RETRIES, else 3)."""
+    value = (environ.get("UV_HTTP_RETRIES") or "").strip()
+    return min(int(value), DEFAULT_RETRIES) if value.isdigit() else DEFAULT_RETRIES
+
+
 def _probe_all(items: list, network, deadline) -> list:
     """One thread per index, all bounded by `deadline` (name lookups included: a thread still
     running then is abandoned). Each result: ("status", code, sent) | ("skip", reason) |
     ("unreachable", error) | None when the deadline passed first."""
     results = [None] * len(items)
 
+    retries = _retries(network.environ)
+
     def work(i):
-        try:
-            status, sent = status_of(items[i], network, deadline)
-            results[i] = ("status", status, sent)
-        except http_probe.Skip as exc:
-            results[i] = ("skip", str(exc))
-        except socket.timeout:
-            pass  # left as None: timed out
-        except (OSError, ValueError) as exc:  # ValueError: a malformed URL or port
-            results[i] = ("unreachable", type(exc).__name__)
+        for attempt in range(retries + 1):
+            try:
+                status, sent = status_of(items[i], network, deadline)
+                results[i] = ("status", status, sent)
+            except http_probe.Skip as exc:
+                results[i] = ("skip", str(exc))
+            except socket.timeout:
+                pass  # left as None: timed out
+            except ConnectionError as exc:  # reset, refused, closed early: uv retries these
+                results[i] = ("unreachable", type(exc).__name__)
+                if attempt < retries and deadline.at - time.monotonic() > RETRY_PAUSE * (attempt + 1):
+                    time.sleep(RETRY_PAUSE * (attempt + 1))
+                    continue
+            except (OSError, ValueError) as exc:  # ValueError: a malformed URL or port
+                results[i] = ("unreachable", type(exc).__name__)
+            return
 
     threads = [threading.Thread(target=work, args=(i,), daemon=True, name="uv-shim-preflight")
                for i in range(len(items))]

@@ -11,7 +11,8 @@ from shim.errors import ShimError
 from shim.providers import command as command_provider
 from shim.providers.base import Credential
 from tests.support.index import PackageIndex
-from tests.support.netservers import CaptureProxy, SilentServer, SocksProxy, TrickleServer, make_ca, server_context
+from tests.support.netservers import (CaptureProxy, HangUpFirst, SilentServer, SocksProxy, TrickleServer, make_ca,
+                                     server_context)
 from tests.test_http_probe import PROXY_VARS
 
 BOUND = 10.0  # a hang guard, not a timing test: the check itself has a 3 s deadline
@@ -108,6 +109,25 @@ def test_provider_statuses_ask_for_the_credential_and_refresh_once(private):
     check(stale)
     assert provider.calls == 1 and stale.credential.password == "pw"
     assert [s for _, s, _ in private.requests][-1] == 200
+
+
+@pytest.mark.parametrize("retries, refused", [(None, True), ("0", False)])
+def test_a_connection_closed_unanswered_is_retried_as_uv_retries_it(private, capsys, retries, refused):
+    """uv retries a request the server hung up on (UV_HTTP_RETRIES, default 3): so does the
+    check, within its deadline; with UV_HTTP_RETRIES=0 neither does, and the check says so."""
+    relay = HangUpFirst(("127.0.0.1", private.server.server_port), drops=1)
+    relay.url_path = "/simple/"
+    environ = {} if retries is None else {"UV_HTTP_RETRIES": retries}
+    try:
+        if refused:
+            with pytest.raises(ShimError, match="refused the credential"):
+                check(supply(relay.url, "wrong"), environ=environ)
+        else:
+            check(supply(relay.url, "wrong"), environ=environ)
+            assert f"could not reach {relay.url} to check its credential; uv will try" in capsys.readouterr().err
+    finally:
+        relay.close()
+    assert relay.contacts == (5 if refused else 1)  # dropped, then 2 requests + 2 after the refresh
 
 
 # ----- one deadline ---------------------------------------------------------------------------

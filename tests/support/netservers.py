@@ -229,3 +229,18 @@ class TrickleServer(SilentServer):
             if self.closing.wait(1.0):
                 return
             conn.sendall(bytes([byte]))
+
+
+class HangUpFirst(SilentServer):
+    """Closes its first `drops` connections without a word (as a load balancer dropping a
+    backend, or a reset), then relays every later one to `target` (host, port)."""
+
+    def __init__(self, target: tuple, drops: int = 1):
+        self.target, self.drops = target, drops
+        super().__init__()
+
+    def serve(self, conn):
+        if self.contacts <= self.drops:
+            return  # closed unanswered (_serve_safely closes it)
+        with socket.create_connection(self.target, timeout=10) as upstream:
+            _relay(conn, upstream)
