@@ -83,7 +83,8 @@ def test_unauthenticated_first_then_the_credential_on_401(private):
     assert [(status, auth is not None) for _, status, auth in private.requests] == [(401, False), (200, True)]
 
 
-def test_a_refused_credential_is_an_error(private, capsys):
+def test_a_refused_credential_is_an_error(private, capsys, monkeypatch):
+    monkeypatch.setenv("UV_SHIM_LOG", "debug")  # what went wrong, if it does not raise
     try:
         check(supply(private.url, "wrong"))
     except ShimError as exc:
