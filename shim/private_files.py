@@ -78,6 +78,18 @@ def _problem(info) -> "str | None":
     return None
 
 
+def is_private_dir(path) -> bool:
+    """True when `path` is a private directory as private_dir leaves one (the user's own, not a
+    symlink, 0700, under directories others cannot change); nothing is made or changed."""
+    if not _POSIX:  # pragma: no cover - Windows
+        return os.path.isdir(path) and not os.path.islink(path)
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return _problem(info) is None and unsafe_directory(Path(path).parent) is None
+
+
 def _make_parents(directory: Path) -> None:
     missing = []
     parent = directory

@@ -380,12 +380,15 @@ def _forget_parses(tools: set) -> None:
     """After a scan of every tool: drop the remembered parses (_parsed) of tools that are no
     longer installed (`uv tool uninstall` goes straight to uv) and temp files a killed write left."""
     from . import paths
+    from .private_files import is_private_dir
 
     directory = paths.state_dir() / "receipts"
+    if not is_private_dir(directory):
+        return  # none remembered, or not a directory the parses are written to: nothing of ours
     try:
         names = os.listdir(directory)
     except OSError:
-        return  # none remembered
+        return
     remove_leftovers(directory)
     for name in names:
         if name.endswith(".json") and name[:-5] not in tools:

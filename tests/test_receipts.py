@@ -237,3 +237,32 @@ def test_a_scan_of_every_tool_forgets_the_parses_of_uninstalled_tools(tmp_path):
     assert (cache / "other-tool.json").exists()  # a command about named tools scans nothing
     receipts.repair(tool_dir, None)
     assert [p.name for p in cache.iterdir()] == ["demo-tool.json"]
+
+
+@pytest.mark.parametrize("layout", ["symlink", "shared"])
+def test_the_scan_removes_nothing_from_a_parse_directory_that_is_not_private(tmp_path, layout):
+    """The parses are written only into a private directory (a real one, the user's, 0700);
+    the scan forgets nothing anywhere else: a `receipts` symlink (planted where others can
+    write, or left by a dotfile manager) must not make it delete the `*.json` it leads to."""
+    import os
+
+    tool_dir = tmp_path / "tools"
+    receipts.inspect(write_receipt(tool_dir, "demo-tool", CLEAN), remember=True)
+    cache = Path(os.environ["XDG_STATE_HOME"]) / "uv-shim" / "receipts"
+    elsewhere = tmp_path / "project"
+    elsewhere.mkdir()
+    (elsewhere / "package.json").write_text("{}")
+    (elsewhere / "data.json.uv-shim-tmp.999999.00ff").write_text("{}")
+    if layout == "symlink":
+        for entry in cache.iterdir():
+            entry.unlink()
+        cache.rmdir()
+        cache.symlink_to(elsewhere)
+    else:  # a directory others can write into is not the shim's to clean
+        (cache / "package.json").write_text("{}")
+        cache.chmod(0o777)
+        elsewhere = cache
+    receipts.repair(tool_dir, None)
+    assert (elsewhere / "package.json").exists()
+    if layout == "symlink":
+        assert (elsewhere / "data.json.uv-shim-tmp.999999.00ff").exists()
