@@ -196,6 +196,14 @@ def _expand(line: str, environ, working_dir: str) -> str:
     return re.sub(r"\$\{([A-Z0-9_]+)\}", value, line)
 
 
+def _requirement(text: str) -> str:
+    """The requirement of a line as uv reads it: to the end, or to whitespace followed by `--`
+    (its `--hash` options), so `-e ./my project` is the directory `my project`."""
+    import re
+
+    return re.split(r"\s--", text, 1)[0].strip()
+
+
 def requirement_indexes(path: str, working_dir: str, environ, depth: int = 0) -> Layer:
     """`--index-url`, `--extra-index-url` and `--find-links` lines of a requirements file (of
     the `-r`/`-c` files it names, too), or the `[tool.uv]` index settings of a PEP 723 script
@@ -226,8 +234,11 @@ def requirement_indexes(path: str, working_dir: str, environ, depth: int = 0) ->
         value = value or (words[1] if len(words) > 1 else "")
         if option == "--no-index":
             layer.no_index = True
-        local = (local_requirement(value) or value) if option in ("-e", "--editable") else \
-            None if option.startswith("-") else local_requirement(content.split(" --", 1)[0])
+        if option in ("-e", "--editable"):
+            requirement = _requirement(content.lstrip()[len(option):].lstrip("="))
+            local = local_requirement(requirement) or requirement
+        else:
+            local = None if option.startswith("-") else local_requirement(_requirement(content))
         directory = local and local_project(os.path.join(working_dir, local))
         if directory and directory not in layer.projects:
             layer.projects.append(directory)

@@ -338,6 +338,19 @@ def test_variables_in_a_requirements_file_are_expanded_as_uv_does(box):
     assert maybe(argv, {"CORP_INDEX": CA.format("extra")})
 
 
+@pytest.mark.parametrize("line", ["-e ./libs/my pricing", "--editable=libs/my pricing  # the team's copy",
+                                  "-e\t./libs/my pricing\t", "./libs/my pricing\t--hash=sha256:00"])
+def test_a_requirements_line_naming_a_directory_with_spaces(box, line):
+    """uv reads an `-e` (or path) requirement to the end of the line, up to a ` --option` or a
+    ` # comment`: `-e ./libs/my pricing` is the project in `libs/my pricing` (real uv 0.13.9
+    builds it), not `./libs/my`."""
+    write(box, "proj/libs/my pricing/pyproject.toml", project("pricing") + sources(corp_utils="corp")
+          + index("corp", CA.format("pricing")))
+    write(box, "proj/reqs.txt", line + "\n")
+    assert CA.format("pricing") in urls(["pip", "install", "-r", "reqs.txt"])
+    assert CA.format("pricing") in urls(["run", "--with-requirements", "reqs.txt", "python"])
+
+
 def test_a_local_project_uv_does_not_read_from_there_adds_nothing(box):
     write(box, "proj/reqs/libs/pricing/pyproject.toml", project("pricing") + sources(corp_utils="corp")
           + index("corp", CA.format("pricing")))

@@ -126,3 +126,12 @@ def test_uv_add_r_naming_a_local_project(box, corp):
     project = app(box, "", requires=())
     box.write("app/reqs.txt", "-e ../pricing\n")
     plain_fails_then_shim_fetches(box, corp, "add", "-r", "reqs.txt", cwd=project)
+
+
+def test_an_editable_line_naming_a_directory_with_spaces(box, corp):
+    """uv reads `-e ./my pricing` to the end of the line (up to ` --hash` or ` # comment`)."""
+    url = corp.origin.rstrip("/") + corp.prefix + "/simple/"
+    write_project(box.root / "my pricing", "my-pricing", "0.2.0", ["corp-utils"], PINNED.format(url=url))
+    box.write("reqs.txt", "-e ./my pricing  # the team's copy\n")
+    plain_fails_then_shim_fetches(box, corp, "run", "--no-project", "--with-requirements", "reqs.txt",
+                                  "python", "-c", "1", cwd=box.root)
