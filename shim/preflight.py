@@ -8,10 +8,10 @@ The check behaves like uv's own requests: the network settings uv would use
 request without the credential, and the credential only when the server asks for it
 (401, or a status the provider lists in REJECTED_STATUSES, as CodeArtifact answers 404),
 never over plain http except between loopback addresses, redirects never followed, and a
-request the connection failed under (reset, refused, closed unanswered) retried as uv
-retries it (UV_HTTP_RETRIES, else 3). All indexes are asked in parallel under one deadline
-of TIMEOUT seconds, retries included; whatever has not answered by then is left to uv,
-with one line saying so.
+request the connection failed under (reset, refused, closed unanswered) or answered with a
+status uv retries (5xx, 408, 429) retried as uv retries it (UV_HTTP_RETRIES, else 3). All
+indexes are asked in parallel under one deadline of TIMEOUT seconds, retries included;
+whatever has not answered by then is left to uv, with one line saying so.
 """
 
 from __future__ import annotations
@@ -115,15 +115,25 @@ def status_of(supply, network, deadline):
 
 
 def _retries(environ) -> int:
-    """How many times uv would retry a request that failed on the way (UV_HTTP_RETRIES, else 3)."""
-    value = (environ.get("UV_HTTP_RETRIES") or "").strip()
-    return min(int(value), DEFAULT_RETRIES) if value.isdigit() else DEFAULT_RETRIES
+    """How many times uv would retry a request that failed on the way (UV_HTTP_RETRIES as a u32,
+    `+` allowed, else 3: uv refuses any other value and fails to start itself), at most 3."""
+    value = environ.get("UV_HTTP_RETRIES") or ""
+    digits = value[1:] if value.startswith("+") else value
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 10 or int(digits) >= 1 << 32:
+        return DEFAULT_RETRIES
+    return min(int(digits), DEFAULT_RETRIES)
+
+
+def _transient(status: int) -> bool:
+    """An answer uv retries (reqwest-retry's default_on_request_success): 5xx, 408, 429."""
+    return 500 <= status < 600 or status in (408, 429)
 
 
 def _probe_all(items: list, network, deadline) -> list:
     """One thread per index, all bounded by `deadline` (name lookups included: a thread still
     running then is abandoned). Each result: ("status", code, sent) | ("skip", reason) |
-    ("unreachable", error) | None when the deadline passed first."""
+    ("unreachable", error) | None when the deadline passed first. What uv retries (a reset,
+    refused or unanswered connection; a 5xx, 408 or 429) is retried, while time is left."""
     results = [None] * len(items)
 
     retries = _retries(network.environ)
@@ -133,18 +143,22 @@ def _probe_all(items: list, network, deadline) -> list:
             try:
                 status, sent = status_of(items[i], network, deadline)
                 results[i] = ("status", status, sent)
+                if not _transient(status):
+                    return
             except http_probe.Skip as exc:
                 results[i] = ("skip", str(exc))
+                return
             except socket.timeout:
-                pass  # left as None: timed out
+                return  # left as it is: None (timed out), or what the last attempt met
             except ConnectionError as exc:  # reset, refused, closed early: uv retries these
                 results[i] = ("unreachable", type(exc).__name__)
-                if attempt < retries and deadline.at - time.monotonic() > RETRY_PAUSE * (attempt + 1):
-                    time.sleep(RETRY_PAUSE * (attempt + 1))
-                    continue
             except (OSError, ValueError) as exc:  # ValueError: a malformed URL or port
                 results[i] = ("unreachable", type(exc).__name__)
-            return
+                return
+            pause = RETRY_PAUSE * (attempt + 1)
+            if attempt == retries or deadline.at - time.monotonic() <= pause:
+                return
+            time.sleep(pause)
 
     threads = [threading.Thread(target=work, args=(i,), daemon=True, name="uv-shim-preflight")
                for i in range(len(items))]
@@ -206,6 +220,8 @@ def _report(items, results) -> None:
         else:
             _, status, sent = result
             debug(f"preflight {url}: HTTP {status}{'' if sent else ' (no credential asked for)'}")
+            if _transient(status):
+                warn(f"could not check {url}: it answered HTTP {status}; uv will try")
             if sent and _refused(supply, status):
                 refused.append((supply, status))
     for reason, urls in skipped.items():

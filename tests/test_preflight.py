@@ -131,6 +131,37 @@ def test_a_connection_closed_unanswered_is_retried_as_uv_retries_it(private, cap
     assert relay.contacts == (5 if refused else 1)  # dropped, then 2 requests + 2 after the refresh
 
 
+def flaky(index, *statuses):
+    """The index answers `statuses` to its next requests (a restart, a rate limit), then as before."""
+    answers, usual = list(statuses), index.auth_failure
+    index.auth_failure = lambda header: answers.pop(0) if answers else usual(header)
+
+
+@pytest.mark.parametrize("status", [503, 502, 429, 408])
+def test_a_status_uv_retries_is_retried_before_the_verdict(private, status):
+    """uv retries a 5xx, 408 or 429 answer (reqwest-retry's default_on_request_success): a
+    refusal behind a moment of 503 is still a refusal, not a silent pass to uv's "Nothing to upgrade"."""
+    flaky(private, status)
+    with pytest.raises(ShimError, match="refused the credential"):
+        check(supply(private.url, "wrong"))
+    assert [s for _, s, _ in private.requests][:3] == [status, 401, 401]
+
+
+def test_an_index_that_keeps_answering_503_is_named(private, capsys):
+    flaky(private, *[503] * 20)
+    check(supply(private.url, "wrong"), environ={"UV_HTTP_RETRIES": "2"})
+    assert len(private.requests) == 3  # 1 + UV_HTTP_RETRIES
+    assert f"could not check {private.url}: it answered HTTP 503; uv will try" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value, expected", [("", 3), ("0", 0), ("1", 1), ("+1", 1), ("12", 3), ("\u00b2", 3),
+                                             ("-1", 3), (" 2", 3), ("x", 3), ("4294967296", 3), ("1" * 5000, 3)])
+def test_uv_http_retries_is_read_as_uv_reads_it(value, expected):
+    """A u32 as Rust parses it (`+1` is 1); anything uv refuses (it then fails to start itself)
+    leaves the default, and never stops the shim (`\u00b2` is a digit to Python, not to int())."""
+    assert preflight._retries({"UV_HTTP_RETRIES": value}) == expected
+
+
 # ----- one deadline ---------------------------------------------------------------------------
 
 @pytest.mark.deadline

@@ -98,3 +98,33 @@ def test_wrong_token_is_an_error_and_uv_does_not_run(box, index, public_index):
     assert "token-C-wrong" not in result.stderr
     assert box.tool_output("demo-tool") == "demo-tool 1.0"
     assert "Updated" not in result.stderr  # uv was not run
+
+
+def test_a_refusal_behind_a_moment_of_503_is_still_an_error(tmp_path, index, public_index):
+    """The index answers 503 once (a restart, a rate limit), then refuses the token. uv retries
+    the 503 (plain uv, the baseline: its next request is refused and it says "Nothing to
+    upgrade", exit 0); the check retries it too, and says the token is refused."""
+    from tests.support.uvbins import NEWEST
+
+    box = Sandbox(tmp_path, NEWEST)
+    _install(box, index, public_index)
+    usual = index.auth_failure
+
+    def once_503():
+        answers = [503]
+        index.auth_failure = lambda header: answers.pop(0) if answers else usual(header)
+
+    once_503()
+    seen = len(index.requests)
+    plain = box.real("tool", "upgrade", "demo-tool")
+    assert plain.returncode == 0 and "Nothing to upgrade" in plain.stderr
+    assert [s for _, s, _ in index.requests[seen:]][:2] == [503, 401]  # uv retried the 503
+
+    box.shim_config(f'[[credential]]\nurl = "{index.url}"\nprovider = "command"\nusername = "aws"\n'
+                    f"{box.token_command('token-C-wrong')}\n")
+    once_503()
+    result = box.uv("tool", "upgrade", "demo-tool")
+    assert result.returncode == 1, result.stderr
+    assert "refused the credential" in result.stderr
+    assert "token-C-wrong" not in result.stderr
+    assert box.tool_output("demo-tool") == "demo-tool 1.0"
