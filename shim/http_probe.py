@@ -324,7 +324,10 @@ class _TLS:
         self.lower = lower
         self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
         self.tls = context.wrap_bio(self.incoming, self.outgoing, server_hostname=server_hostname)
-        self._run(self.tls.do_handshake)
+        try:
+            self._run(self.tls.do_handshake)
+        except (ssl.SSLEOFError, ssl.SSLZeroReturnError):
+            raise Closed("closed during the TLS handshake") from None  # uv retries it (a connect error)
 
     def _run(self, operation, *args):
         while True:
@@ -372,10 +375,10 @@ def _read_head(conn, whole: bool) -> int:
         if not chunk:
             break
         data += chunk
-    if whole and not data.endswith(end):
-        raise OSError("proxy sent data past its CONNECT answer")  # never read into the tunnel
     if not data:
         raise Closed("closed before answering")
+    if whole and not data.endswith(end):
+        raise OSError("proxy sent data past its CONNECT answer")  # never read into the tunnel
     parts = data.split(b"\r\n", 1)[0].split()
     if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
         raise OSError("not an HTTP response")

@@ -319,6 +319,30 @@ def tls_index(ca):
     server.close()
 
 
+@pytest.mark.parametrize("hang_up_at", ["proxy", "index"])
+def test_a_proxy_or_tls_index_hanging_up_is_retried_as_uv_retries_it(ca, tls_index, hang_up_at):
+    """A proxy that closes a CONNECT unanswered, or an index that closes during the TLS
+    handshake, is a connection error to uv (reqwest's is_connect), which it retries: so does the
+    check (it said "could not reach" at once, the proxy case with a false "data past its answer")."""
+    proxy = CaptureProxy()
+    if hang_up_at == "proxy":
+        relay = HangUpFirst(("127.0.0.1", proxy.port), listen=True)  # reads the CONNECT, closes
+        environ = {"HTTPS_PROXY": f"http://127.0.0.1:{relay.port}", "SSL_CERT_FILE": str(ca[0])}
+        url = tls_index.url
+    else:
+        relay = HangUpFirst(("127.0.0.1", tls_index.server.server_port), listen=True)  # reads the ClientHello
+        environ = {"SSL_CERT_FILE": str(ca[0])}
+        url = tls_index.url.replace(f":{tls_index.server.server_port}/", f":{relay.port}/")
+    try:
+        with pytest.raises(ShimError, match="refused the credential"):
+            check(supply(url, "wrong"), environ=environ)
+    finally:
+        relay.close()
+        proxy.close()
+    assert relay.contacts >= 2
+    assert [s for _, s, _ in tls_index.requests][:2] == [401, 401]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("proxy_kind", ["https", "socks5", "socks5h"])
 def test_e2e_tls_index_through_a_tls_or_socks_proxy(sandbox, tls_index, ca, proxy_kind):

@@ -235,12 +235,14 @@ class HangUpFirst(SilentServer):
     """Closes its first `drops` connections without a word (as a load balancer dropping a
     backend, or a reset), then relays every later one to `target` (host, port)."""
 
-    def __init__(self, target: tuple, drops: int = 1):
-        self.target, self.drops = target, drops
+    def __init__(self, target: tuple, drops: int = 1, listen: bool = False):
+        self.target, self.drops, self.listen = target, drops, listen  # listen: read what the client sent first
         super().__init__()
 
     def serve(self, conn):
         if self.contacts <= self.drops:
+            if self.listen:  # nothing unread (a CONNECT, a ClientHello): a clean close (EOF), not a reset
+                conn.recv(65536)
             return  # closed unanswered (_serve_safely closes it)
         with socket.create_connection(self.target, timeout=10) as upstream:
             _relay(conn, upstream)
