@@ -167,7 +167,9 @@ def workspace_root(start: str) -> str:
             continue
         nearest = nearest or directory
         data = read_toml(path) or {}
-        if isinstance(data.get("tool", {}).get("uv", {}).get("workspace"), dict):
+        tool = data.get("tool")
+        uv = tool.get("uv") if isinstance(tool, dict) else None
+        if isinstance(uv, dict) and isinstance(uv.get("workspace"), dict):
             root = directory
     return root or nearest or start
 

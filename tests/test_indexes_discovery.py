@@ -351,6 +351,15 @@ def test_a_requirements_line_naming_a_directory_with_spaces(box, line):
     assert CA.format("pricing") in urls(["run", "--with-requirements", "reqs.txt", "python"])
 
 
+@pytest.mark.parametrize("odd", ['tool = "x"\n', "[tool]\nuv = 1\n", '[tool.uv]\nworkspace = "x"\n'])
+def test_a_path_dependency_with_an_odd_tool_table_is_no_internal_error(box, odd):
+    """Real uv 0.13.9 stops on such a file with its own message ("expected struct Tool"): the
+    shim must let uv say so, not stop first with an internal error (AttributeError)."""
+    write(box, "proj/pyproject.toml", project("app") + sources(lib="../lib"))
+    write(box, "lib/pyproject.toml", odd + project("lib"))
+    assert urls(["lock"]) == []
+
+
 def test_a_local_project_uv_does_not_read_from_there_adds_nothing(box):
     write(box, "proj/reqs/libs/pricing/pyproject.toml", project("pricing") + sources(corp_utils="corp")
           + index("corp", CA.format("pricing")))
