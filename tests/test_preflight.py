@@ -128,7 +128,10 @@ def test_a_connection_closed_unanswered_is_retried_as_uv_retries_it(private, cap
             assert f"could not reach {relay.url} to check its credential; uv will try" in capsys.readouterr().err
     finally:
         relay.close()
-    assert relay.contacts == (5 if refused else 1)  # dropped, then 2 requests + 2 after the refresh
+    if refused:  # dropped, then 2 requests + 2 after the refresh (more if a loaded machine drops another)
+        assert relay.contacts >= 5
+    else:
+        assert relay.contacts == 1  # no retry
 
 
 def flaky(index, *statuses):

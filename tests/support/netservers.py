@@ -237,10 +237,14 @@ class HangUpFirst(SilentServer):
 
     def __init__(self, target: tuple, drops: int = 1, listen: bool = False):
         self.target, self.drops, self.listen = target, drops, listen  # listen: read what the client sent first
+        self.lock, self.served = threading.Lock(), 0
         super().__init__()
 
     def serve(self, conn):
-        if self.contacts <= self.drops:
+        with self.lock:  # (not `contacts`: a later accept may come before this thread runs)
+            self.served += 1
+            dropped = self.served <= self.drops
+        if dropped:
             if self.listen:  # nothing unread (a CONNECT, a ClientHello): a clean close (EOF), not a reset
                 conn.recv(65536)
             return  # closed unanswered (_serve_safely closes it)
