@@ -17,16 +17,12 @@ it fails; through the shim it succeeds with the token.
 import pytest
 
 from tests.support.index import PackageIndex
-from tests.support.local_project import write_project
-from tests.support.sandbox import BASE_PYTHON, Sandbox
-from tests.support.uvbins import NEWEST
+from tests.support.local_project import pinned, sandbox_with_default, write_project
 
 pytestmark = pytest.mark.slow
 
 TOKEN = "local-forms-job-token"
 API = "/api/v4"
-PINNED = '[tool.uv.sources]\ncorp-utils = {{ index = "corp" }}\n\n' \
-         '[[tool.uv.index]]\nname = "corp"\nurl = "{url}"\nexplicit = true\n'
 EXTRAS = '[project.optional-dependencies]\ndev = ["rich-lite"]\n\n'
 
 
@@ -41,12 +37,10 @@ def corp():
 
 @pytest.fixture
 def box(tmp_path, corp, public_index):
-    public_index.publish("rich-lite", "1.0")
-    box = Sandbox(tmp_path, NEWEST)
-    box.env.update({"UV_PYTHON": BASE_PYTHON, "UV_INDEX_URL": public_index.url, "UV_HTTP_RETRIES": "0"})
+    box = sandbox_with_default(tmp_path, public_index)
     box.env.update({"GITLAB_CI": "true", "CI_JOB_TOKEN": TOKEN, "CI_API_V4_URL": corp.origin.rstrip("/") + API})
     url = corp.origin.rstrip("/") + corp.prefix + "/simple/"
-    write_project(tmp_path / "pricing", "pricing", "0.2.0", ["corp-utils"], EXTRAS + PINNED.format(url=url))
+    write_project(tmp_path / "pricing", "pricing", "0.2.0", ["corp-utils"], EXTRAS + pinned(url))
     return box
 
 
@@ -131,7 +125,7 @@ def test_uv_add_r_naming_a_local_project(box, corp):
 def test_an_editable_line_naming_a_directory_with_spaces(box, corp):
     """uv reads `-e ./my pricing` to the end of the line (up to ` --hash` or ` # comment`)."""
     url = corp.origin.rstrip("/") + corp.prefix + "/simple/"
-    write_project(box.root / "my pricing", "my-pricing", "0.2.0", ["corp-utils"], PINNED.format(url=url))
+    write_project(box.root / "my pricing", "my-pricing", "0.2.0", ["corp-utils"], pinned(url))
     box.write("reqs.txt", "-e ./my pricing  # the team's copy\n")
     plain_fails_then_shim_fetches(box, corp, "run", "--no-project", "--with-requirements", "reqs.txt",
                                   "python", "-c", "1", cwd=box.root)

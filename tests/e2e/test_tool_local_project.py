@@ -11,9 +11,7 @@ public one (the default, serving rich-lite); the tool is built by an in-tree bac
 import pytest
 
 from tests.support.index import PackageIndex
-from tests.support.local_project import write_project
-from tests.support.sandbox import BASE_PYTHON, Sandbox
-from tests.support.uvbins import NEWEST
+from tests.support.local_project import pinned, sandbox_with_default, write_project
 
 pytestmark = pytest.mark.slow
 
@@ -30,14 +28,10 @@ def corp():
 
 @pytest.fixture
 def box(tmp_path, corp, public_index):
-    public_index.publish("rich-lite", "1.0")
-    box = Sandbox(tmp_path, NEWEST)
-    box.env.update({"UV_PYTHON": BASE_PYTHON, "UV_INDEX_URL": public_index.url, "UV_HTTP_RETRIES": "0"})
+    box = sandbox_with_default(tmp_path, public_index)
     box.shim_config(f'[[credential]]\nurl = "{corp.origin}"\nprovider = "command"\nusername = "aws"\n'
                     f'{box.token_command(TOKEN)}\n')
-    write_project(tmp_path / "pricing", "pricing", "0.2.0", ["corp-utils", "rich-lite"],
-                  f'[tool.uv.sources]\ncorp-utils = {{ index = "corp" }}\n\n'
-                  f'[[tool.uv.index]]\nname = "corp"\nurl = "{corp.url}"\nexplicit = true\n')
+    write_project(tmp_path / "pricing", "pricing", "0.2.0", ["corp-utils", "rich-lite"], pinned(corp.url))
     return box
 
 

@@ -82,3 +82,21 @@ def write_project(directory: Path, name: str, version: str, requires=(), uv_toml
         '[build-system]\nrequires = []\nbuild-backend = "localbackend"\nbackend-path = ["."]\n\n' + uv_toml)
     (directory / "localbackend.py").write_text(BACKEND.format(name=name, version=version, requires=list(requires)))
     return directory
+
+
+def pinned(url: str, package: str = "corp-utils", index: str = "corp") -> str:
+    """`[tool.uv.sources]` sending `package` to the explicit index `index` at `url`, and that index."""
+    return (f'[tool.uv.sources]\n{package} = {{ index = "{index}" }}\n\n'
+            f'[[tool.uv.index]]\nname = "{index}"\nurl = "{url}"\nexplicit = true\n')
+
+
+def sandbox_with_default(tmp_path: Path, public_index):
+    """A sandbox (newest uv behind the shim) whose default index is `public_index`, serving
+    rich-lite; uv makes no retry (a refused request is not asked again)."""
+    from .sandbox import BASE_PYTHON, Sandbox
+    from .uvbins import NEWEST
+
+    public_index.publish("rich-lite", "1.0")
+    box = Sandbox(tmp_path, NEWEST)
+    box.env.update({"UV_PYTHON": BASE_PYTHON, "UV_INDEX_URL": public_index.url, "UV_HTTP_RETRIES": "0"})
+    return box
