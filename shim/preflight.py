@@ -29,7 +29,7 @@ from .redact import redact_url
 
 TIMEOUT = 3.0
 DEFAULT_RETRIES = 3  # uv's own default (UV_HTTP_RETRIES); the deadline still bounds them all
-RETRY_PAUSE = 0.1  # seconds, times the attempt
+RETRY_PAUSE = 0.25  # seconds before the first retry, doubled for each next one (uv backs off exponentially)
 ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.5"
 _TRUE = ("1", "true", "yes", "y", "on", "t")
 
@@ -155,7 +155,7 @@ def _probe_all(items: list, network, deadline) -> list:
             except (OSError, ValueError) as exc:  # ValueError: a malformed URL or port
                 results[i] = ("unreachable", type(exc).__name__)
                 return
-            pause = RETRY_PAUSE * (attempt + 1)
+            pause = RETRY_PAUSE * 2 ** attempt
             if attempt == retries or deadline.at - time.monotonic() <= pause:
                 return
             time.sleep(pause)
