@@ -47,6 +47,16 @@ VARIABLE_SINCE = {"UV_PROJECT": (0, 6, 11), "UV_WORKING_DIRECTORY": (0, 9, 1), "
 real_uv_version = None  # a function that tells the real uv's version (launcher.run sets it)
 
 
+def uv_version_of(real: str):
+    """The function telling the real uv's version: the one launcher.run set for this command
+    (so the version is asked once), else one that asks `real` when called."""
+    if real_uv_version is not None:
+        return real_uv_version
+    from .real_uv import version_of
+
+    return version_of(real)
+
+
 def _read_by_uv(environ, name: str) -> str:
     """The variable's value when it is set and the real uv reads it, else "" (the version is
     asked only when the variable is set)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from . import config as config_mod
-from . import credentials, indexes, real_uv
+from . import credentials, indexes
 from .providers.base import Context
 from .errors import ConfigError, warn
 from .redact import has_credential
@@ -37,11 +37,9 @@ def prepare(parsed, args: list, real: str):
     context = Context(environ=environ, uv_indexes=indexes.every_user_index(parsed, environ))
     # Not strict: no request of uv-shim's own (uv reports a refused credential itself), and a
     # provider that fails is a warning: uv runs without that credential, as plain uv would.
-    from . import project
+    from .project import uv_version_of
 
-    return args, credentials.supply(needs, config, context, environ, found,
-                                    project.real_uv_version or real_uv.version_of(real),
-                                    strict=False)
+    return args, credentials.supply(needs, config, context, environ, found, uv_version_of(real), strict=False)
 
 
 def _user_gave_publish_credentials(parsed, environ) -> bool:

@@ -155,16 +155,16 @@ def _typed_supplies(typed, needs, parsed, config, context) -> list:
 def prepare(parsed, args: list, real: str):
     """(argv, environment) to exec the real uv with."""
     from . import argv as argv_mod
-    from . import real_uv, typed_credentials
+    from . import typed_credentials
 
     environ = dict(os.environ)
     config = config_mod.load()
     args, typed = typed_credentials.take(args, parsed, environ)
     if typed:
         parsed = argv_mod.parse(args)
-    from . import project
+    from .project import uv_version_of
 
-    uv_version = project.real_uv_version or real_uv.version_of(real)  # asked once, only when needed
+    uv_version = uv_version_of(real)  # asked once, only when needed
 
     context = Context(environ=environ, uv_indexes=indexes.every_user_index(parsed, environ), tool=True)
     names, packages = targets(parsed)

@@ -349,9 +349,7 @@ def write(path: str, parsed, environ, started: float, outcome: Outcome) -> None:
         if read is None:
             return
         lines += read
-        from .token_cache import cache_dir
-
-        seen = {str(cache_dir())}  # token files are written in place, never moved in with an old time
+        seen = {str(paths.cache_dir())}  # token files are written in place, never moved in with an old time
         watched = _watched(parsed, environ, outcome)
         for link in sorted({link for name in watched for link in _links(name)}):
             lines.append(f"~{link}\t{os.path.realpath(link)}")
